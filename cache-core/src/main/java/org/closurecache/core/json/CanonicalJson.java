@@ -1,0 +1,175 @@
+package org.closurecache.core.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one canonical JSON form that signed documents (manifests, tags) are hashed and signed in.
+ *
+ * <p>Rules: UTF-8; no insignificant whitespace; object keys sorted by Unicode code point (the
+ * same order as their UTF-8 bytes); numbers are integers only; no {@code null}; strings escaped
+ * the way Jackson writes them (short escapes for {@code \" \\ \n \t \r \b \f}, {@code \\uXXXX}
+ * for other control characters, everything else literal). A document is canonical iff writing
+ * what it parses to gives back the same bytes, which {@link #parseCanonical} checks.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class CanonicalJson {
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(32)
+                  .maxNumberLength(19)
+                  .maxStringLength(1 << 20)
+                  .build())
+          .build();
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder(FACTORY)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+          .build();
+
+  private CanonicalJson() {}
+
+  /** A fresh mutable object node to build documents with. */
+  public static ObjectNode object() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  /** Writes {@code node} in canonical form. Throws IllegalArgumentException for non-canonical values. */
+  public static byte[] write(JsonNode node) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      writeNode(g, node);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to memory failed", e);
+    }
+    return out.toByteArray();
+  }
+
+  /** Parses strict JSON (no duplicate keys, one value, bounded size and depth). */
+  public static JsonNode parse(byte[] bytes, int maxBytes, String what) throws JsonFormatException {
+    if (bytes.length > maxBytes) {
+      throw new JsonFormatException(
+          what + " is " + bytes.length + " bytes, over the limit of " + maxBytes);
+    }
+    try (JsonParser p = FACTORY.createParser(bytes)) {
+      JsonNode node = MAPPER.readTree(p);
+      if (node == null || node.isMissingNode()) {
+        throw new JsonFormatException(what + " is empty");
+      }
+      return node;
+    } catch (JsonFormatException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new JsonFormatException(what + " is not valid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  /** Parses and also requires the bytes to be exactly the canonical form of what they hold. */
+  public static JsonNode parseCanonical(byte[] bytes, int maxBytes, String what)
+      throws JsonFormatException {
+    JsonNode node = parse(bytes, maxBytes, what);
+    byte[] again;
+    try {
+      again = write(node);
+    } catch (IllegalArgumentException e) {
+      throw new JsonFormatException(what + " is not canonical JSON: " + e.getMessage());
+    }
+    if (!Arrays.equals(again, bytes)) {
+      throw new JsonFormatException(
+          what + " is not in canonical form (sorted keys, no whitespace, integers only)");
+    }
+    return node;
+  }
+
+  private static void writeNode(JsonGenerator g, JsonNode node) throws IOException {
+    switch (node.getNodeType()) {
+      case OBJECT -> {
+        List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+          fields.add(it.next());
+        }
+        fields.sort((a, b) -> compareCodePoints(a.getKey(), b.getKey()));
+        g.writeStartObject();
+        for (Map.Entry<String, JsonNode> field : fields) {
+          g.writeFieldName(requireWellFormed(field.getKey()));
+          writeNode(g, field.getValue());
+        }
+        g.writeEndObject();
+      }
+      case ARRAY -> {
+        g.writeStartArray();
+        for (JsonNode element : node) {
+          writeNode(g, element);
+        }
+        g.writeEndArray();
+      }
+      case STRING -> g.writeString(requireWellFormed(node.textValue()));
+      case BOOLEAN -> g.writeBoolean(node.booleanValue());
+      case NUMBER -> {
+        if (!node.canConvertToExactIntegral() || !node.canConvertToLong() || node.isFloatingPointNumber()) {
+          throw new IllegalArgumentException("only integer numbers are canonical, got " + node);
+        }
+        g.writeNumber(node.longValue());
+      }
+      default -> throw new IllegalArgumentException(
+          "canonical JSON has no " + node.getNodeType() + " values");
+    }
+  }
+
+  /** Orders strings by Unicode code point, which equals the order of their UTF-8 bytes. */
+  public static int compareCodePoints(String a, String b) {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  }
+
+  private static String requireWellFormed(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException("string holds a lone UTF-16 surrogate at index " + i);
+      }
+    }
+    return s;
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+}
