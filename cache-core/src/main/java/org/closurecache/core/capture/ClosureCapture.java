@@ -1,0 +1,274 @@
+package org.closurecache.core.capture;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.closurecache.core.digest.Descriptor;
+import org.closurecache.core.digest.DigestingInputStream;
+import org.closurecache.core.elf.ElfFile;
+import org.closurecache.core.elf.ElfReader;
+import org.closurecache.core.manifest.EntryPoint;
+import org.closurecache.core.manifest.FileEntry;
+import org.closurecache.core.manifest.Launch;
+import org.closurecache.core.manifest.LoadedLibrary;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.Reason;
+import org.closurecache.core.resolve.LibraryResolver;
+import org.closurecache.core.resolve.LoadedObject;
+import org.closurecache.core.resolve.Resolution;
+
+/**
+ * Captures a job's closure on the publishing host and describes it as a {@link Manifest}: the
+ * entry, its interpreter and libraries in load order ({@link LibraryResolver}), explicit
+ * includes (files, directories, globs), the files an optional recording run used
+ * ({@link StraceRecorder}) each with its own ELF closure, every symlink on the way, and the
+ * launch (argv, working directory, environment less secrets). Each file is hashed once while
+ * read. Not thread-safe: one instance per capture.
+ */
+public final class ClosureCapture {
+  /** Prefixes a recording run never contributes: kernel views, scratch, and personal data. */
+  public static final List<String> DEFAULT_TRACE_EXCLUDE = List.of(
+      "/proc", "/sys", "/dev", "/tmp", "/var/tmp", "/run", "/home", "/root",
+      "/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh");
+
+  /** What to add beyond the ELF closure. */
+  public record Options(List<String> includes, boolean trace, List<String> traceExclude, EnvFilter envFilter) {
+    public Options {
+      includes = List.copyOf(includes);
+      traceExclude = List.copyOf(traceExclude);
+    }
+
+    public static Options defaults() {
+      return new Options(List.of(), false, DEFAULT_TRACE_EXCLUDE, EnvFilter.defaults());
+    }
+  }
+
+  /** The manifest plus what a person wants to read about it, and what was noticed on the way. */
+  public record Capture(Manifest manifest, List<String> displayOrder, Map<String, String> shownAs,
+      List<String> warnings, Optional<Integer> recordingExitStatus) {}
+
+  private final LibraryResolver resolver;
+  private final StraceRecorder recorder;
+  private final Path scratch;
+  private final PathWalker walker = new PathWalker();
+  private final Map<String, Reason> reasons = new LinkedHashMap<>();
+  private final Map<String, String> by = new TreeMap<>();
+  private final Map<String, String> shownAs = new LinkedHashMap<>();
+  private final SortedMap<String, String> symlinks = new TreeMap<>();
+  private final List<String> warnings = new ArrayList<>();
+
+  public ClosureCapture(LibraryResolver resolver, StraceRecorder recorder, Path scratch) {
+    this.resolver = resolver;
+    this.recorder = recorder;
+    this.scratch = scratch;
+  }
+
+  /**
+   * @param program the executable's absolute path as invoked (may be a symlink)
+   * @param argv the full argument vector, argv[0] included
+   */
+  public Capture capture(String program, List<String> argv, Map<String, String> env, String cwd, Options options)
+      throws IOException {
+    String entryReal = walk(program);
+    LibraryResolver.Session session = resolver.open(entryReal, ldLibraryPath(env), cwd);
+    Resolution resolution = session.resolution();
+    add(entryReal, Reason.ENTRY, null, program.equals(entryReal) ? program : program + " -> " + entryReal);
+    List<LoadedLibrary> libraries = new ArrayList<>();
+    if (resolution.interpreter() != null) {
+      String real = walk(resolution.interpreter().path());
+      add(real, Reason.INTERPRETER, null, resolution.interpreter().path());
+    }
+    for (LoadedObject lib : resolution.loadOrder()) {
+      libraries.add(new LoadedLibrary(lib.firstName(), lib.path()));
+      addLoaded(lib);
+    }
+    for (String include : options.includes()) {
+      for (String path : IncludeExpander.expand(include, cwd)) {
+        addWithClosure(walk(path), Reason.INCLUDED, session, true, env, cwd);
+      }
+    }
+    Optional<Integer> exit = Optional.empty();
+    if (options.trace()) {
+      exit = Optional.of(record(program, argv, env, cwd, options, session));
+    }
+    ElfFile entryElf = ElfReader.read(Path.of(entryReal));
+    Manifest manifest = new Manifest(
+        Manifest.SCHEMA,
+        Platforms.of(entryElf),
+        "closure-cache/1 " + resolver.profile().describe(),
+        new EntryPoint(program, describe(entryReal).digest()),
+        entryElf.interpreter(),
+        libraries,
+        files(),
+        symlinks,
+        new Launch(argv, options.envFilter().apply(env), cwd));
+    List<String> order = new ArrayList<>(reasons.keySet());
+    return new Capture(manifest, order, Map.copyOf(shownAs), List.copyOf(warnings), exit);
+  }
+
+  private int record(String program, List<String> argv, Map<String, String> env, String cwd,
+      Options options, LibraryResolver.Session session) throws IOException {
+    if (recorder == null) {
+      throw new IllegalStateException("tracing was asked for but no recorder was configured");
+    }
+    List<String> command = new ArrayList<>(argv);
+    command.set(0, program);
+    StraceRecorder.Recording recording = recorder.record(command, env, Path.of(cwd), scratch);
+    if (recording.exitStatus() != 0) {
+      warnings.add("the recording run exited with status " + recording.exitStatus()
+          + "; files it would have used after that point are missing");
+    }
+    for (TracedFile traced : recording.files()) {
+      if (excluded(traced.requested(), options.traceExclude())) {
+        continue;
+      }
+      String real;
+      try {
+        real = walk(traced.requested());
+      } catch (IOException e) {
+        continue;  // gone since the run (a temporary file): nothing to capture
+      }
+      if (excluded(real, options.traceExclude()) || !Files.isRegularFile(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      addWithClosure(real, Reason.TRACED, session, false, env, cwd);
+    }
+    return recording.exitStatus();
+  }
+
+  /** Adds a file and, when it is a dynamic ELF object, everything it would load. */
+  private void addWithClosure(String real, Reason reason, LibraryResolver.Session session,
+      boolean strict, Map<String, String> env, String cwd) throws IOException {
+    add(real, reason, null, real);
+    Path p = Path.of(real);
+    if (!ElfReader.isElf(p)) {
+      return;
+    }
+    try {
+      ElfFile elf = ElfReader.read(p);
+      if (!elf.dynamic()) {
+        return;
+      }
+      List<LoadedObject> added;
+      if (elf.interpreter().isPresent()) {
+        // A program of its own (exec'd child): it gets its own link map.
+        LibraryResolver.Session child = resolver.open(real, ldLibraryPath(env), cwd);
+        added = new ArrayList<>(child.resolution().loadOrder());
+      } else {
+        added = session.dlopen(real);
+      }
+      for (LoadedObject lib : added) {
+        addLoaded(lib);
+      }
+    } catch (IOException e) {
+      if (strict) {
+        throw new IOException("cannot capture the closure of " + real + ": " + e.getMessage(), e);
+      }
+      warnings.add("closure of " + real + " not captured: " + e.getMessage());
+    }
+  }
+
+  private void addLoaded(LoadedObject lib) throws IOException {
+    String real = walk(lib.path());
+    String shown = lib.firstName().equals(lib.path()) ? lib.path() : lib.firstName() + " => " + lib.path();
+    if (lib.loader().isEmpty()) {
+      add(real, Reason.INTERPRETER, null, shown);
+    } else {
+      add(real, Reason.NEEDED_BY, walk(lib.loader().get().path()), shown);
+    }
+  }
+
+  private void add(String real, Reason reason, String neededBy, String shown) {
+    Reason old = reasons.get(real);
+    if (old != null && old.ordinal() <= reason.ordinal()) {
+      return;
+    }
+    reasons.put(real, reason);
+    shownAs.put(real, shown);
+    if (neededBy != null) {
+      by.put(real, neededBy);
+    } else {
+      by.remove(real);
+    }
+  }
+
+  private String walk(String path) throws IOException {
+    PathWalker.Walk w = walker.walk(path);
+    for (PathWalker.Link link : w.links()) {
+      symlinks.put(link.path(), link.target());
+    }
+    return w.realPath();
+  }
+
+  private SortedMap<String, FileEntry> files() throws IOException {
+    SortedMap<String, FileEntry> out = new TreeMap<>();
+    for (Map.Entry<String, Reason> e : reasons.entrySet()) {
+      String path = e.getKey();
+      Stat s = describe(path);
+      out.put(path, new FileEntry(s.digest().digest(), s.digest().size(), s.mode(), s.mtime(), e.getValue(),
+          Optional.ofNullable(by.get(path))));
+    }
+    return out;
+  }
+
+  private final Map<String, Stat> stats = new TreeMap<>();
+
+  private record Stat(Descriptor digest, int mode, long mtime) {
+    org.closurecache.core.digest.Digest digestValue() {
+      return digest.digest();
+    }
+  }
+
+  private Stat describe(String real) throws IOException {
+    Stat known = stats.get(real);
+    if (known != null) {
+      return known;
+    }
+    Path p = Path.of(real);
+    PosixFileAttributes attrs = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (!attrs.isRegularFile()) {
+      throw new IOException(real + " is not a regular file; only regular files can be part of a closure");
+    }
+    Descriptor d;
+    try (InputStream in = Files.newInputStream(p)) {
+      d = DigestingInputStream.hash(in);
+    }
+    int mode = 0;
+    for (PosixFilePermission perm : attrs.permissions()) {
+      mode |= 1 << (8 - perm.ordinal());
+    }
+    Stat s = new Stat(d, mode, attrs.lastModifiedTime().toMillis() / 1000);
+    stats.put(real, s);
+    return s;
+  }
+
+  private static boolean excluded(String path, List<String> prefixes) {
+    for (String prefix : prefixes) {
+      if (path.equals(prefix) || path.startsWith(prefix.endsWith("/") ? prefix : prefix + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** glibc splits LD_LIBRARY_PATH on ':' and ';'. */
+  static List<String> ldLibraryPath(Map<String, String> env) {
+    String llp = env.get("LD_LIBRARY_PATH");
+    if (llp == null || llp.isEmpty()) {
+      return List.of();
+    }
+    return Arrays.asList(llp.split("[:;]", -1));
+  }
+}

@@ -1,0 +1,193 @@
+package org.closurecache.core.capture;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Runs a program once under {@code strace -f} and reports every file it successfully opened for
+ * reading or executed: what {@code dlopen}, interpreters importing modules, and programs
+ * spawning others use, which ELF headers cannot show.
+ *
+ * <p>strace writes one trace per process ({@code -ff}), so lines never interleave; {@code -z}
+ * keeps successful calls only; {@code -y} prints the working directory behind {@code AT_FDCWD},
+ * so relative names resolve against the directory the process really had. Opens with a write
+ * flag are outputs, not inputs, and are left out. The program's stdout and stderr go to this
+ * process's stderr so a caller's stdout stays clean. Thread-safe (no state).
+ */
+public final class StraceRecorder {
+  private static final Pattern OPEN = Pattern.compile(
+      "^(open|openat|openat2)\\((?:(?:AT_FDCWD|\\d+)<((?:[^>\\\\]|\\\\.)*)>, )?\"((?:[^\"\\\\]|\\\\.)*)\"(\\.\\.\\.)?, ([^,)]*).*\\) = \\d+.*$");
+  private static final Pattern EXEC = Pattern.compile(
+      "^(execve|execveat)\\((?:[^,]*, )?\"((?:[^\"\\\\]|\\\\.)*)\"(\\.\\.\\.)?, .*\\) = 0$");
+  private static final Pattern CWD = Pattern.compile("AT_FDCWD<((?:[^>\\\\]|\\\\.)*)>");
+
+  private final String strace;
+  private final long timeoutSeconds;
+
+  public StraceRecorder(String strace, long timeoutSeconds) {
+    this.strace = strace;
+    this.timeoutSeconds = timeoutSeconds;
+  }
+
+  /** The result of one recording run. */
+  public record Recording(List<TracedFile> files, int exitStatus) {}
+
+  public Recording record(List<String> argv, Map<String, String> env, Path cwd, Path scratch)
+      throws IOException {
+    Path traceDir = Files.createTempDirectory(scratch, "strace-");
+    try {
+      List<String> command = new ArrayList<>(List.of(
+          strace, "-f", "-ff", "-qq", "-z", "-y", "-s", "8192",
+          "-e", "trace=open,openat,openat2,execve,execveat",
+          "-o", traceDir.resolve("t").toString(), "--"));
+      command.addAll(argv);
+      ProcessBuilder pb = new ProcessBuilder(command)
+          .directory(cwd.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+          .redirectError(ProcessBuilder.Redirect.INHERIT);
+      pb.environment().clear();
+      pb.environment().putAll(env);
+      Process p;
+      try {
+        p = pb.start();
+      } catch (IOException e) {
+        throw new IOException("cannot start " + strace + " for the recording run (is strace installed? "
+            + "apt-get install strace): " + e.getMessage(), e);
+      }
+      int status = waitFor(p, argv);
+      Set<TracedFile> files = new LinkedHashSet<>();
+      List<Path> traces;
+      try (Stream<Path> s = Files.list(traceDir)) {
+        traces = s.sorted().toList();
+      }
+      if (traces.isEmpty()) {
+        throw new IOException(strace + " produced no trace for " + argv.get(0)
+            + " (exit status " + status + "); is ptrace allowed here?");
+      }
+      for (Path trace : traces) {
+        files.addAll(parse(Files.readAllLines(trace, StandardCharsets.UTF_8), cwd.toString()));
+      }
+      return new Recording(List.copyOf(files), status);
+    } finally {
+      deleteTree(traceDir);
+    }
+  }
+
+  /** Parses one process's trace; {@code initialCwd} places relative execve names. */
+  static List<TracedFile> parse(List<String> lines, String initialCwd) {
+    List<TracedFile> out = new ArrayList<>();
+    String cwd = initialCwd;
+    List<String> pendingExecs = new ArrayList<>();
+    for (String line : lines) {
+      Matcher c = CWD.matcher(line);
+      if (c.find()) {
+        cwd = unescape(c.group(1));
+      }
+      Matcher o = OPEN.matcher(line);
+      if (o.matches()) {
+        String flags = o.group(5);
+        if (o.group(4) != null || !flags.startsWith("O_RDONLY") || flags.contains("O_CREAT")) {
+          continue;  // truncated name, or a write: outputs are not part of the closure
+        }
+        String name = unescape(o.group(3));
+        String base = o.group(2) != null ? unescape(o.group(2)) : cwd;
+        out.add(new TracedFile(join(base, name), false));
+        continue;
+      }
+      Matcher e = EXEC.matcher(line);
+      if (e.matches() && e.group(3) == null) {
+        pendingExecs.add(unescape(e.group(2)));
+      }
+    }
+    // execve lines carry no cwd: place relative ones against the cwd the process then reported
+    for (String exec : pendingExecs) {
+      out.add(new TracedFile(join(cwd, exec), true));
+    }
+    return out;
+  }
+
+  private static String join(String cwd, String name) {
+    if (name.startsWith("/")) {
+      return name;
+    }
+    return cwd.endsWith("/") ? cwd + name : cwd + "/" + name;
+  }
+
+  /** Undoes strace's C-style string escapes; bytes are decoded as UTF-8. */
+  static String unescape(String s) {
+    if (s.indexOf('\\') < 0) {
+      return s;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch != '\\' || i + 1 >= s.length()) {
+        bytes.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
+        continue;
+      }
+      char n = s.charAt(++i);
+      switch (n) {
+        case 'n' -> bytes.write('\n');
+        case 't' -> bytes.write('\t');
+        case 'r' -> bytes.write('\r');
+        case 'v' -> bytes.write(0x0b);
+        case 'f' -> bytes.write('\f');
+        case 'x' -> {
+          int end = Math.min(i + 3, s.length());
+          bytes.write(Integer.parseInt(s.substring(i + 1, end), 16));
+          i = end - 1;
+        }
+        default -> {
+          if (n >= '0' && n <= '7') {
+            int end = i;
+            while (end < s.length() && end < i + 3 && s.charAt(end) >= '0' && s.charAt(end) <= '7') {
+              end++;
+            }
+            bytes.write(Integer.parseInt(s.substring(i, end), 8));
+            i = end - 1;
+          } else {
+            bytes.writeBytes(String.valueOf(n).getBytes(StandardCharsets.UTF_8));
+          }
+        }
+      }
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private int waitFor(Process p, List<String> argv) throws IOException {
+    try {
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        throw new IOException("the recording run of " + argv.get(0) + " did not finish within "
+            + timeoutSeconds + " s; it was killed");
+      }
+      return p.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new IOException("interrupted during the recording run", e);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
