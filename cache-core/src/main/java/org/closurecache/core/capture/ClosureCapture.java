@@ -82,14 +82,18 @@ public final class ClosureCapture {
   public Capture capture(String program, List<String> argv, Map<String, String> env, String cwd, Options options)
       throws IOException {
     String entryReal = walk(program);
-    LibraryResolver.Session session = resolver.open(entryReal, ldLibraryPath(env), cwd);
-    Resolution resolution = session.resolution();
     add(entryReal, Reason.ENTRY, null, program.equals(entryReal) ? program : program + " -> " + entryReal);
-    List<LoadedLibrary> libraries = new ArrayList<>();
-    if (resolution.interpreter() != null) {
-      String real = walk(resolution.interpreter().path());
-      add(real, Reason.INTERPRETER, null, resolution.interpreter().path());
+    // A #! script runs its interpreter's link map; the script itself is only data to it.
+    String loaderRoot = entryReal;
+    if (!ElfReader.isElf(Path.of(entryReal))) {
+      String interpreter = Shebang.interpreter(Path.of(entryReal)).orElseThrow(() -> new IOException(
+          program + " is neither an ELF program nor a #! script with an absolute interpreter"));
+      loaderRoot = walk(interpreter);
+      add(loaderRoot, Reason.NEEDED_BY, entryReal, "#!" + interpreter);
     }
+    LibraryResolver.Session session = resolver.open(loaderRoot, ldLibraryPath(env), cwd);
+    Resolution resolution = session.resolution();
+    List<LoadedLibrary> libraries = new ArrayList<>();
     for (LoadedObject lib : resolution.loadOrder()) {
       libraries.add(new LoadedLibrary(lib.firstName(), lib.path()));
       addLoaded(lib);
@@ -103,12 +107,12 @@ public final class ClosureCapture {
     if (options.trace()) {
       exit = Optional.of(record(program, argv, env, cwd, options, session));
     }
-    ElfFile entryElf = ElfReader.read(Path.of(entryReal));
+    ElfFile entryElf = resolution.root().elf();
     Manifest manifest = new Manifest(
         Manifest.SCHEMA,
         Platforms.of(entryElf),
         "closure-cache/1 " + resolver.profile().describe(),
-        new EntryPoint(program, describe(entryReal).digest()),
+        new EntryPoint(program, describe(entryReal).digest().digest()),
         entryElf.interpreter(),
         libraries,
         files(),
@@ -144,6 +148,13 @@ public final class ClosureCapture {
         continue;
       }
       addWithClosure(real, Reason.TRACED, session, false, env, cwd);
+      if (traced.executed()) {
+        // the kernel, not the process, opens a script's interpreter: the trace never shows it
+        Optional<String> interpreter = Shebang.interpreter(Path.of(real));
+        if (interpreter.isPresent() && Files.isRegularFile(Path.of(interpreter.get()))) {
+          addWithClosure(walk(interpreter.get()), Reason.TRACED, session, false, env, cwd);
+        }
+      }
     }
     return recording.exitStatus();
   }
@@ -225,11 +236,7 @@ public final class ClosureCapture {
 
   private final Map<String, Stat> stats = new TreeMap<>();
 
-  private record Stat(Descriptor digest, int mode, long mtime) {
-    org.closurecache.core.digest.Digest digestValue() {
-      return digest.digest();
-    }
-  }
+  private record Stat(Descriptor digest, int mode, long mtime) {}
 
   private Stat describe(String real) throws IOException {
     Stat known = stats.get(real);

@@ -17,8 +17,9 @@ import java.util.stream.Stream;
 
 /**
  * Runs a program once under {@code strace -f} and reports every file it successfully opened for
- * reading or executed: what {@code dlopen}, interpreters importing modules, and programs
- * spawning others use, which ELF headers cannot show.
+ * reading, looked up ({@code stat}, {@code access}, {@code readlink}: Python checks a module's
+ * source next to its cached bytecode) or executed: what {@code dlopen}, interpreters importing
+ * modules, and programs spawning others use, which ELF headers cannot show.
  *
  * <p>strace writes one trace per process ({@code -ff}), so lines never interleave; {@code -z}
  * keeps successful calls only; {@code -y} prints the working directory behind {@code AT_FDCWD},
@@ -29,6 +30,9 @@ import java.util.stream.Stream;
 public final class StraceRecorder {
   private static final Pattern OPEN = Pattern.compile(
       "^(open|openat|openat2)\\((?:(?:AT_FDCWD|\\d+)<((?:[^>\\\\]|\\\\.)*)>, )?\"((?:[^\"\\\\]|\\\\.)*)\"(\\.\\.\\.)?, ([^,)]*).*\\) = \\d+.*$");
+  /** Successful look-ups: a file the program checked for (Python stats each module's source). */
+  private static final Pattern LOOKUP = Pattern.compile(
+      "^(?:stat|lstat|newfstatat|statx|access|faccessat|faccessat2|readlink|readlinkat)\\((?:(?:AT_FDCWD|\\d+)<((?:[^>\\\\]|\\\\.)*)>, )?\"((?:[^\"\\\\]|\\\\.)+)\"(\\.\\.\\.)?, .*\\) = \\d+.*$");
   private static final Pattern EXEC = Pattern.compile(
       "^(execve|execveat)\\((?:[^,]*, )?\"((?:[^\"\\\\]|\\\\.)*)\"(\\.\\.\\.)?, .*\\) = 0$");
   private static final Pattern CWD = Pattern.compile("AT_FDCWD<((?:[^>\\\\]|\\\\.)*)>");
@@ -50,7 +54,8 @@ public final class StraceRecorder {
     try {
       List<String> command = new ArrayList<>(List.of(
           strace, "-f", "-ff", "-qq", "-z", "-y", "-s", "8192",
-          "-e", "trace=open,openat,openat2,execve,execveat",
+          "-e", "trace=open,openat,openat2,execve,execveat,stat,lstat,newfstatat,statx,access,"
+              + "faccessat,faccessat2,readlink,readlinkat",
           "-o", traceDir.resolve("t").toString(), "--"));
       command.addAll(argv);
       ProcessBuilder pb = new ProcessBuilder(command)
@@ -105,6 +110,14 @@ public final class StraceRecorder {
         String name = unescape(o.group(3));
         String base = o.group(2) != null ? unescape(o.group(2)) : cwd;
         out.add(new TracedFile(join(base, name), false));
+        continue;
+      }
+      Matcher l = LOOKUP.matcher(line);
+      if (l.matches()) {
+        if (l.group(3) == null) {
+          String base = l.group(1) != null ? unescape(l.group(1)) : cwd;
+          out.add(new TracedFile(join(base, unescape(l.group(2))), false));
+        }
         continue;
       }
       Matcher e = EXEC.matcher(line);

@@ -201,8 +201,9 @@ public final class LibraryResolver {
     private Optional<Candidate> searchDirs(String name, List<String> dirs, String source, List<String> tried)
         throws IOException {
       for (String dir : dirs) {
+        tried.add(dir + " (" + source + ")");
         for (String sub : profile.subdirs()) {
-          Optional<Candidate> c = verify(dir + sub + name, tried, source);
+          Optional<Candidate> c = verify(dir + sub + name, null, source);
           if (c.isPresent()) {
             return c;
           }
@@ -211,28 +212,39 @@ public final class LibraryResolver {
       return Optional.empty();
     }
 
-    /** glibc's {@code open_verify}: a readable ELF file of our class and machine, else skipped. */
+    /**
+     * glibc's {@code open_verify}: a readable ELF file of our class and machine, else skipped.
+     * Missing files are noted in {@code tried} only when it is given (single-path lookups);
+     * directory searches note the directory instead.
+     */
     private Optional<Candidate> verify(String path, List<String> tried, String source) throws IOException {
       Path p = Path.of(resolveAgainstCwd(path));
       if (!Files.isRegularFile(p)) {
-        tried.add(path + " (" + source + ")");
+        if (tried != null) {
+          tried.add(path + " (" + source + ")");
+        }
         return Optional.empty();
       }
       ElfFile elf;
       try {
         elf = ElfReader.read(p);
       } catch (NoSuchFileException e) {
-        tried.add(path + " (" + source + ")");
         return Optional.empty();
       } catch (IOException e) {
-        tried.add(path + " (" + source + ": not a loadable ELF file: " + e.getMessage() + ")");
+        note(tried, path + " (" + source + ": skipped, not a loadable ELF file: " + e.getMessage() + ")");
         return Optional.empty();
       }
       if (elf.machine() != profile.machine() || elf.elfClass() != rootClass()) {
-        tried.add(path + " (" + source + ": skipped, wrong ELF class or machine)");
+        note(tried, path + " (" + source + ": skipped, wrong ELF class or machine)");
         return Optional.empty();
       }
       return Optional.of(new Candidate(path, elf, fileKey(path)));
+    }
+
+    private void note(List<String> tried, String what) {
+      if (tried != null) {
+        tried.add(what);
+      }
     }
 
     private ElfClass rootClass() {

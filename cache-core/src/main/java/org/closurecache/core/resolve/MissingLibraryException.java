@@ -13,8 +13,8 @@ public final class MissingLibraryException extends IOException {
   private final List<String> tried;
 
   public MissingLibraryException(String library, String neededBy, List<String> tried) {
-    super(library + " (needed by " + neededBy + ") was not found; tried, in the loader's order:"
-        + (tried.isEmpty() ? " nothing (no search path applies)" : "\n  " + String.join("\n  ", tried)));
+    super(library + " (needed by " + neededBy + ") was not found; searched, in the loader's order: "
+        + (tried.isEmpty() ? "nothing (no search path applies)" : String.join(", ", tried)));
     this.library = library;
     this.neededBy = neededBy;
     this.tried = List.copyOf(tried);

@@ -1,0 +1,54 @@
+package org.closurecache.client.capture;
+
+import java.io.PrintWriter;
+import java.util.Locale;
+import org.closurecache.core.capture.ClosureCapture;
+import org.closurecache.core.manifest.FileEntry;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.ManifestCodec;
+
+/**
+ * Writes a captured closure for people: one row per file in load order (entry, interpreter,
+ * libraries as the loader finds them), then what includes and the recording run added, each with
+ * its reason, size and digest. Thread-safe (no state).
+ */
+public final class ClosureReport {
+  private ClosureReport() {}
+
+  public static void print(ClosureCapture.Capture capture, boolean fullDigests, PrintWriter out) {
+    Manifest m = capture.manifest();
+    out.printf("closure of %s  [%s, %s]%n", m.entry().path(), m.platform(), m.resolver());
+    out.printf("%4s  %-11s %10s  %-" + (fullDigests ? 71 : 20) + "s  %s%n", "#", "reason", "size", "digest", "path");
+    long total = 0;
+    int row = 0;
+    for (String path : capture.displayOrder()) {
+      FileEntry f = m.files().get(path);
+      total += f.size();
+      String digest = f.digest().toString();
+      String shown = capture.shownAs().getOrDefault(path, path);
+      if (!shown.endsWith(path) && !shown.equals(path)) {
+        shown = shown + "  (" + path + ")";
+      }
+      out.printf("%4d  %-11s %10s  %s  %s%s%n", ++row, f.reason().wire(), human(f.size()),
+          fullDigests ? digest : digest.substring(0, 19) + "…", shown,
+          f.by().map(b -> "  [needed by " + b + "]").orElse(""));
+    }
+    out.printf("%d files, %s, %d symlinks; manifest %s%n", m.files().size(), human(total),
+        m.symlinks().size(), ManifestCodec.digest(m));
+    out.flush();
+  }
+
+  static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    double v = bytes;
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    int u = -1;
+    while (v >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+  }
+}
