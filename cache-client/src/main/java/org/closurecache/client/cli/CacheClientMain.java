@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         "verified local cache.",
         "",
         "Exit status: 0 success, 1 the work failed (reason on stderr), 2 bad usage."},
-    subcommands = {ClosureCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ClosureCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class})
 public final class CacheClientMain {
   public static void main(String[] args) {
     System.exit(Cli.run(new CacheClientMain(), args));

@@ -10,11 +10,24 @@ import picocli.CommandLine;
 public final class Cli {
   private Cli() {}
 
+  /** Turns an exception into a reason a person can act on; file-system errors name the file. */
+  static String describe(Throwable e) {
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
+      String what = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+          : e instanceof java.nio.file.NotDirectoryException ? "not a directory"
+          : e.getClass().getSimpleName();
+      return f.getFile() + ": " + what + (f.getOtherFile() == null ? "" : " (" + f.getOtherFile() + ")");
+    }
+    return e.getMessage() == null ? e.toString() : e.getMessage();
+  }
+
   public static int run(Object command, String... args) {
     CommandLine cli = new CommandLine(command);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter err = commandLine.getErr();
-      String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+      String reason = describe(e);
       err.println(commandLine.getCommandName() + ": " + reason.replace('\n', ' '));
       if (System.getenv("CLOSURE_CACHE_DEBUG") != null) {
         e.printStackTrace(err);

@@ -8,7 +8,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.closurecache.core.elf.ElfClass;
@@ -29,11 +31,14 @@ import org.closurecache.core.elf.ElfReader;
  * Candidates of the wrong ELF class or machine are skipped; a file already loaded under another
  * path (same device and inode) is the same object.
  *
- * <p>Thread-safe: the resolver is immutable; each {@link Session} is confined to one thread.
+ * <p>Thread-safe: the resolver only caches ELF headers (files are taken not to change while it
+ * is used); each {@link Session} is confined to one thread.
  */
 public final class LibraryResolver {
   private final LoaderProfile profile;
   private final LdSoCache cache;
+  // ELF headers by path: a resolver serves one capture, during which files are taken as fixed.
+  private final Map<String, ElfFile> elfByPath = new ConcurrentHashMap<>();
 
   public LibraryResolver(LoaderProfile profile, LdSoCache cache) {
     this.profile = profile;
@@ -66,7 +71,7 @@ public final class LibraryResolver {
 
     private Session(String program, List<String> ldLibraryPath, String cwd) throws IOException {
       this.cwd = cwd;
-      ElfFile elf = ElfReader.read(Path.of(program));
+      ElfFile elf = readElf(program);
       requireLoadable(elf, program);
       if (elf.machine() != profile.machine()) {
         throw new IOException(program + " is built for ELF machine " + elf.machine()
@@ -77,7 +82,7 @@ public final class LibraryResolver {
       loaded.add(root);
       String interp = elf.interpreter().orElse(elf.dynamic() ? profile.interpreter() : null);
       if (interp != null) {
-        ElfFile interpElf = ElfReader.read(Path.of(interp));
+        ElfFile interpElf = readElf(interp);
         rtld = new LoadedObject(interp, interp, interpElf, null, fileKey(interp));
         loaded.add(rtld);
       } else {
@@ -227,7 +232,7 @@ public final class LibraryResolver {
       }
       ElfFile elf;
       try {
-        elf = ElfReader.read(p);
+        elf = readElf(p.toString());
       } catch (NoSuchFileException e) {
         return Optional.empty();
       } catch (IOException e) {
@@ -300,6 +305,15 @@ public final class LibraryResolver {
       Path p = Path.of(resolveAgainstCwd(path));
       return List.of(Files.getAttribute(p, "unix:dev"), Files.getAttribute(p, "unix:ino"));
     }
+  }
+
+  private ElfFile readElf(String path) throws IOException {
+    ElfFile known = elfByPath.get(path);
+    if (known == null) {
+      known = ElfReader.read(Path.of(path));
+      elfByPath.put(path, known);
+    }
+    return known;
   }
 
   private static void requireLoadable(ElfFile elf, String program) throws IOException {
