@@ -32,6 +32,11 @@ record DynamicSection(
 
   /** Far more than any real file has (libjvm.so has ~40); stops a DT_NULL-less segment early. */
   static final int MAX_ENTRIES = 1 << 20;
+  /**
+   * Real files need a few dozen; each name costs a string-table read, so an unbounded count would
+   * let a hostile file take seconds.
+   */
+  static final int MAX_NEEDED = 1 << 16;
   /** Entries read per positional read, so a huge segment is never buffered whole. */
   private static final int ENTRIES_PER_READ = 256;
 
@@ -72,6 +77,9 @@ record DynamicSection(
         if (tag == DT_NULL) {
           break scan;
         } else if (tag == DT_NEEDED) {
+          if (needed.size() == MAX_NEEDED) {
+            throw in.fail("PT_DYNAMIC has more than " + MAX_NEEDED + " DT_NEEDED entries");
+          }
           needed.add(value);
         } else if (tag == DT_STRTAB) {
           strtab = value;

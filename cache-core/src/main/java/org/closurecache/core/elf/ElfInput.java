@@ -71,13 +71,28 @@ final class ElfInput {
   /**
    * Decodes a name strictly: the loader treats names as bytes, and a replacement character would
    * name a different file, so malformed UTF-8 is reported rather than repaired.
+   *
+   * @param what names the string in the error message; {@code offset} is appended when >= 0
    */
-  String utf8(byte[] bytes, String what) throws ElfFormatException {
+  String utf8(byte[] bytes, String what, long offset) throws ElfFormatException {
+    if (isAscii(bytes)) {
+      return new String(bytes, StandardCharsets.US_ASCII); // the usual case, and cheaper
+    }
     try {
       return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
     } catch (CharacterCodingException e) {
-      throw fail(what + " is not valid UTF-8");
+      throw fail(what + (offset >= 0 ? " string at offset " + hex(offset) : "")
+          + " is not valid UTF-8");
     }
+  }
+
+  private static boolean isAscii(byte[] bytes) {
+    for (byte b : bytes) {
+      if (b < 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Formats a possibly-unsigned 64-bit value the way ELF tools print it. */

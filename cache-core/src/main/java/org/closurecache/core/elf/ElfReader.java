@@ -29,9 +29,11 @@ import java.util.Optional;
  *       {@code dynamic == false} with no dependencies.
  *   <li>Any input that is not a well-formed ELF file ends in {@link ElfFormatException}: never a
  *       hang, an unchecked exception or an allocation larger than the file. Limits: one string at
- *       most {@value StringTable#MAX_STRING} bytes, PT_INTERP at most {@value #MAX_INTERP} bytes,
- *       at most {@value DynamicSection#MAX_ENTRIES} dynamic entries before DT_NULL. Strings must
- *       be valid UTF-8.
+ *       most 65536 bytes and all distinct strings together at most 16 MiB, PT_INTERP at most 4096 bytes (PATH_MAX), at most 2^20 dynamic entries
+ *       before DT_NULL, of which at most 65536 DT_NEEDED. As in glibc, EI_VERSION must be 1 and
+ *       e_phentsize must be exactly the size of a program header of the file's class.
+ *   <li>Strings are decoded as strict UTF-8; malformed bytes are an {@link ElfFormatException},
+ *       not replacement characters, because a repaired name would name a different file.
  * </ul>
  *
  * <p>Thread-safe: all methods are static and stateless. A channel passed in must not be used by
@@ -152,6 +154,6 @@ public final class ElfReader {
     }
     byte[] path = new byte[length];
     bytes.get(0, path);
-    return in.utf8(path, "PT_INTERP");
+    return in.utf8(path, "PT_INTERP", -1);
   }
 }
