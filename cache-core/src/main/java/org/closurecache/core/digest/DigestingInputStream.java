@@ -56,6 +56,18 @@ public final class DigestingInputStream extends FilterInputStream {
     return false;
   }
 
+  /** Does nothing: a mark would let bytes be read, and hashed, twice. */
+  @Override
+  public void mark(int readlimit) {
+    // deliberately not passed to the delegate
+  }
+
+  /** Always fails; see {@link #mark}. */
+  @Override
+  public void reset() throws IOException {
+    throw new IOException("mark/reset not supported: re-read bytes would be hashed twice");
+  }
+
   /** The digest and size of everything read so far; call once, after the last read. */
   public Descriptor descriptor() {
     return new Descriptor(Digest.ofBytes(sha256.digest()), count);

@@ -3,7 +3,6 @@ package org.closurecache.core.manifest;
 import java.util.Collections;
 import java.util.List;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * How the job was started on the publishing host: argument vector (argv[0] included), the
@@ -19,6 +18,10 @@ public record Launch(List<String> argv, SortedMap<String, String> env, String cw
       if (a.indexOf('\0') >= 0) {
         throw new IllegalArgumentException("argv elements must not contain NUL");
       }
+      if (ManifestPaths.hasLoneSurrogate(a)) {
+        throw new IllegalArgumentException("argv element " + ManifestPaths.show(a)
+            + " contains a lone UTF-16 surrogate, which has no UTF-8 form");
+      }
     }
     if (env == null) {
       throw new IllegalArgumentException("env must not be null");
@@ -31,8 +34,12 @@ public record Launch(List<String> argv, SortedMap<String, String> env, String cw
       if (e.getValue() == null || e.getValue().indexOf('\0') >= 0) {
         throw new IllegalArgumentException("environment variable " + name + " has a NUL or null value");
       }
+      if (ManifestPaths.hasLoneSurrogate(name) || ManifestPaths.hasLoneSurrogate(e.getValue())) {
+        throw new IllegalArgumentException("environment variable " + ManifestPaths.show(name)
+            + " contains a lone UTF-16 surrogate, which has no UTF-8 form");
+      }
     }
-    env = Collections.unmodifiableSortedMap(new TreeMap<>(env));
+    env = Collections.unmodifiableSortedMap(Manifest.naturalOrder(env));
     ManifestPaths.requireAbsolute(cwd, "launch cwd");
   }
 }

@@ -7,10 +7,11 @@ package org.closurecache.core.manifest;
  */
 public record LoadedLibrary(String name, String path) {
   public LoadedLibrary {
-    if (name == null || name.isEmpty() || name.indexOf('\0') >= 0) {
+    if (name == null || name.isEmpty() || name.indexOf('\0') >= 0 || ManifestPaths.hasLoneSurrogate(name)) {
       throw new IllegalArgumentException("library name must be non-empty without NUL, got " + name);
     }
-    if (path == null || !path.startsWith("/") || path.indexOf('\0') >= 0 || path.length() > ManifestPaths.MAX_PATH) {
+    if (path == null || !path.startsWith("/") || path.indexOf('\0') >= 0 || path.length() > ManifestPaths.MAX_PATH
+        || ManifestPaths.hasLoneSurrogate(path)) {
       throw new IllegalArgumentException("library path must be absolute, got " + path);
     }
   }

@@ -61,8 +61,10 @@ public record Manifest(
       throw new IllegalArgumentException("manifest fields must not be null");
     }
     libraries = List.copyOf(libraries);
-    files = Collections.unmodifiableSortedMap(new TreeMap<>(files));
-    symlinks = Collections.unmodifiableSortedMap(new TreeMap<>(symlinks));
+    // Copy into natural (String) order whatever the caller's comparator: lookups during
+    // resolution must mean what they will mean after a round trip through the wire form.
+    files = Collections.unmodifiableSortedMap(naturalOrder(files));
+    symlinks = Collections.unmodifiableSortedMap(naturalOrder(symlinks));
     if (files.isEmpty()) {
       throw new IllegalArgumentException("a manifest must hold at least its entry file");
     }
@@ -187,8 +189,16 @@ public record Manifest(
     }
   }
 
+  /** A copy in natural String order; {@code new TreeMap<>(sortedMap)} would keep its comparator. */
+  static <V> TreeMap<String, V> naturalOrder(Map<String, V> map) {
+    TreeMap<String, V> copy = new TreeMap<>();
+    copy.putAll(map);
+    return copy;
+  }
+
   private static void requireText(String s, String what) {
-    if (s == null || s.isBlank() || s.length() > 256 || s.indexOf('\0') >= 0) {
+    if (s == null || s.isBlank() || s.length() > 256 || s.indexOf('\0') >= 0
+        || ManifestPaths.hasLoneSurrogate(s)) {
       throw new IllegalArgumentException(what + " must be 1 to 256 characters, got " + ManifestPaths.show(s));
     }
   }

@@ -71,12 +71,21 @@ public final class ManifestCodec {
   /** Builds a manifest from an already parsed JSON tree (e.g. one embedded in an envelope). */
   public static Manifest fromJson(JsonNode node) throws ManifestFormatException {
     try {
-      requireFields(node, "manifest", TOP_FIELDS, TOP_REQUIRED);
-      int schema = (int) integer(node.get("schema"), "schema", 0, Integer.MAX_VALUE);
-      if (schema != Manifest.SCHEMA) {
-        throw new ManifestFormatException("unsupported manifest schema " + schema
+      // The schema comes first: a newer manifest may well have fields this build does not
+      // know, and "unsupported schema" is the useful thing to say about it.
+      if (node == null || !node.isObject()) {
+        throw new ManifestFormatException("manifest must be a JSON object");
+      }
+      if (!node.has("schema")) {
+        throw new ManifestFormatException("manifest lacks the field \"schema\"");
+      }
+      long schemaNumber = integer(node.get("schema"), "schema", Long.MIN_VALUE, Long.MAX_VALUE);
+      if (schemaNumber != Manifest.SCHEMA) {
+        throw new ManifestFormatException("unsupported manifest schema " + schemaNumber
             + "; this build reads schema " + Manifest.SCHEMA + " (upgrade closure-cache to read newer manifests)");
       }
+      int schema = (int) schemaNumber;
+      requireFields(node, "manifest", TOP_FIELDS, TOP_REQUIRED);
       JsonNode entry = node.get("entry");
       requireFields(entry, "entry", Set.of("path", "digest"), Set.of("path", "digest"));
       EntryPoint entryPoint = new EntryPoint(text(entry.get("path"), "entry.path"), digest(entry.get("digest"), "entry.digest"));

@@ -19,6 +19,7 @@ public final class ManifestPaths {
     if (path == null || !path.startsWith("/") || path.indexOf('\0') >= 0 || path.length() > MAX_PATH) {
       throw new IllegalArgumentException(what + " must be an absolute path without NUL, got " + show(path));
     }
+    requireNoLoneSurrogate(path, what);
   }
 
   /**
@@ -38,6 +39,7 @@ public final class ManifestPaths {
     if (path.indexOf('\0') >= 0) {
       throw new IllegalArgumentException(what + " contains a NUL byte: " + show(path));
     }
+    requireNoLoneSurrogate(path, what);
     if (path.equals("/")) {
       throw new IllegalArgumentException(what + " must name something below /, not / itself");
     }
@@ -61,6 +63,30 @@ public final class ManifestPaths {
   public static void requireLinkTarget(String target, String what) {
     if (target == null || target.isEmpty() || target.indexOf('\0') >= 0 || target.length() > MAX_PATH) {
       throw new IllegalArgumentException(what + " must be a non-empty link target without NUL, got " + show(target));
+    }
+    requireNoLoneSurrogate(target, what);
+  }
+
+  /**
+   * True if {@code s} holds a UTF-16 surrogate that is not half of a pair: such a string has no
+   * UTF-8 form, so a manifest holding one could be built but never written.
+   */
+  static boolean hasLoneSurrogate(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void requireNoLoneSurrogate(String path, String what) {
+    if (hasLoneSurrogate(path)) {
+      throw new IllegalArgumentException(
+          what + " contains a lone UTF-16 surrogate, which has no UTF-8 form: " + show(path));
     }
   }
 

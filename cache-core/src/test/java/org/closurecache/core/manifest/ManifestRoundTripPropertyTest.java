@@ -1,0 +1,58 @@
+package org.closurecache.core.manifest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
+import org.closurecache.core.digest.Digest;
+
+class ManifestRoundTripPropertyTest {
+
+  @Provide
+  Arbitrary<Manifest> manifests() {
+    return ManifestArbitraries.manifests();
+  }
+
+  @Property(tries = 250)
+  void parse_ofCanonicalBytes_givesBackAnEqualManifest_andTheSameBytes(@ForAll("manifests") Manifest m)
+      throws ManifestFormatException {
+    byte[] bytes = ManifestCodec.toCanonicalBytes(m);
+    Manifest back = ManifestCodec.parse(bytes);
+    assertEquals(m, back);
+    assertArrayEquals(bytes, ManifestCodec.toCanonicalBytes(back));
+    assertEquals(m.hashCode(), back.hashCode());
+    Statistics.label("symlinks").collect(Math.min(m.symlinks().size(), 4));
+    Statistics.label("libraries").collect(Math.min(m.libraries().size(), 4));
+    Statistics.label("entry via symlink").collect(!m.files().containsKey(m.entry().path()));
+  }
+
+  @Property(tries = 100)
+  void digest_isTheSha256OfTheCanonicalBytes_andStable(@ForAll("manifests") Manifest m)
+      throws ManifestFormatException {
+    Digest d = ManifestCodec.digest(m);
+    assertEquals(Digest.of(ManifestCodec.toCanonicalBytes(m)), d);
+    assertEquals(d, ManifestCodec.digest(m));
+    assertEquals(d, ManifestCodec.digest(ManifestCodec.parse(ManifestCodec.toCanonicalBytes(m))));
+  }
+
+  @Property(tries = 100)
+  void digest_doesNotDependOnHowTheMapsWereOrdered(@ForAll("manifests") Manifest m) {
+    TreeMap<String, FileEntry> files = new TreeMap<>(Comparator.reverseOrder());
+    files.putAll(new HashMap<>(m.files()));
+    TreeMap<String, String> links = new TreeMap<>(Comparator.reverseOrder());
+    links.putAll(m.symlinks());
+    TreeMap<String, String> env = new TreeMap<>(Comparator.reverseOrder());
+    env.putAll(m.launch().env());
+    Manifest again = new Manifest(m.schema(), m.platform(), m.resolver(), m.entry(), m.interpreter(),
+        m.libraries(), files, links, new Launch(m.launch().argv(), env, m.launch().cwd()));
+    assertEquals(m, again);
+    assertArrayEquals(ManifestCodec.toCanonicalBytes(m), ManifestCodec.toCanonicalBytes(again));
+  }
+}
