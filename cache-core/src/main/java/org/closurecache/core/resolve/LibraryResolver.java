@@ -25,7 +25,8 @@ import org.closurecache.core.elf.ElfReader;
  * already loaded (by path, requested name or SONAME) is reused; a name with a slash is opened as
  * is; otherwise the search runs: DT_RPATH of the requesting object and of its loader chain (only
  * when the requester has no DT_RUNPATH), {@code LD_LIBRARY_PATH}, the requester's DT_RUNPATH,
- * {@code ld.so.cache}, then the default directories (the last two skipped under DF_1_NODEFLIB).
+ * {@code ld.so.cache}, then the default directories (under DF_1_NODEFLIB cache entries in
+ * default directories are refused and the default directories skipped).
  * Under every directory the loader's hwcaps subdirectories are tried first ({@link
  * LoaderProfile#subdirs}); {@code $ORIGIN}, {@code $LIB} and {@code $PLATFORM} are expanded.
  * Candidates of the wrong ELF class or machine are skipped; a file already loaded under another
@@ -187,12 +188,12 @@ public final class LibraryResolver {
           return c;
         }
       }
-      if (requester.elf().noDefaultLib()) {
-        tried.add("(ld.so.cache and default directories skipped: " + requester.path() + " has DF_1_NODEFLIB)");
-        return Optional.empty();
-      }
+      boolean nodeflib = requester.elf().noDefaultLib();
       Optional<String> cached = cache.lookup(name, profile.cacheFlags(), profile.hwcapsByPriority());
-      if (cached.isPresent()) {
+      if (cached.isPresent() && nodeflib && inSystemDir(cached.get())) {
+        // glibc still asks the cache under DF_1_NODEFLIB but refuses entries in default directories
+        tried.add(cached.get() + " (ld.so.cache: refused, " + requester.path() + " has DF_1_NODEFLIB)");
+      } else if (cached.isPresent()) {
         c = verify(cached.get(), tried, "ld.so.cache");
         if (c.isPresent()) {
           return c;
@@ -200,7 +201,20 @@ public final class LibraryResolver {
       } else {
         tried.add("ld.so.cache (no entry)");
       }
+      if (nodeflib) {
+        tried.add("(default directories skipped: " + requester.path() + " has DF_1_NODEFLIB)");
+        return Optional.empty();
+      }
       return searchDirs(name, normaliseDirs(profile.systemDirs()), "default directories", tried);
+    }
+
+    private boolean inSystemDir(String path) {
+      for (String dir : normaliseDirs(profile.systemDirs())) {
+        if (path.startsWith(dir)) {
+          return true;
+        }
+      }
+      return false;
     }
 
     private Optional<Candidate> searchDirs(String name, List<String> dirs, String source, List<String> tried)

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** Runs glibc's own {@code ld.so --list} and reads what it printed: the oracle. */
 final class LdSoOracle {
@@ -23,9 +25,21 @@ final class LdSoOracle {
   /** The listing, or null when the loader could not list the file (crashed, not dynamic). */
   record Listing(List<Line> lines, int exitStatus, String raw) {
     boolean hasMissing() {
-      return lines.stream().anyMatch(l -> l.path() == null);
+      return firstMissing() != null;
+    }
+
+    /** ld.so --list stops at the first library it cannot find; older modes print "not found". */
+    String firstMissing() {
+      Matcher m = FATAL.matcher(raw);
+      if (m.find()) {
+        return m.group(1);
+      }
+      return lines.stream().filter(l -> l.path() == null).map(Line::name).findFirst().orElse(null);
     }
   }
+
+  private static final Pattern FATAL =
+      Pattern.compile("error while loading shared libraries: ([^:]+): cannot open shared object file");
 
   static Listing list(String file, Map<String, String> env) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(LD_SO, "--list", file).redirectErrorStream(true);
