@@ -9,8 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Versions.class,
     description = {
-        "Captures program closures on a publishing host, and (later) pulls them into a node's",
-        "verified local cache.",
+        "Captures program closures on a publishing host, and (later) pulls them into a node's verified local cache.",
         "",
         "Exit status: 0 success, 1 the work failed (reason on stderr), 2 bad usage."},
     subcommands = {ClosureCommand.class, KeygenCommand.class, CommandLine.HelpCommand.class})

@@ -24,13 +24,23 @@ public final class Cli {
   }
 
   public static int run(Object command, String... args) {
-    CommandLine cli = new CommandLine(command);
+    PrintWriter out = new PrintWriter(System.out);
+    PrintWriter err = new PrintWriter(System.err);
+    int status = run(command, out, err, args);
+    out.flush();
+    err.flush();
+    return status;
+  }
+
+  /** Runs {@code command} writing to the given streams; answers the exit status. */
+  public static int run(Object command, PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cli = new CommandLine(command).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      PrintWriter err = commandLine.getErr();
+      PrintWriter stderr = commandLine.getErr();
       String reason = describe(e);
-      err.println(commandLine.getCommandName() + ": " + reason.replace('\n', ' '));
+      stderr.println(commandLine.getCommandName() + ": " + reason.replace('\n', ' '));
       if (System.getenv("CLOSURE_CACHE_DEBUG") != null) {
-        e.printStackTrace(err);
+        e.printStackTrace(stderr);
       }
       err.flush();
       return 1;

@@ -16,10 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
         "Generates an Ed25519 key pair for signing manifests and tags.",
         "",
-        "Writes PREFIX.key, the private key as PEM PKCS#8, created with mode 0600 (keep it on the",
-        "publishing host only), and PREFIX.pub, the public key as PEM SubjectPublicKeyInfo (copy it",
-        "to every node that should trust this publisher). Both are standard formats: openssl pkey",
-        "reads them. Prints the key id (first 8 bytes of SHA-256 of the public key, in hex)."},
+        "Writes PREFIX.key, the private key as PEM PKCS#8, created with mode 0600 (keep it on the publishing host only), and PREFIX.pub, the public key as PEM SubjectPublicKeyInfo (copy it to every node that should trust this publisher). Both are standard formats: openssl pkey reads them. Prints the key id (first 8 bytes of SHA-256 of the public key, in hex)."},
     footer = {"", "Example:", "  cache-client keygen --out /etc/closure-cache/publisher"})
 final class KeygenCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

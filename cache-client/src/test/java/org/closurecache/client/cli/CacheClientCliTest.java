@@ -1,0 +1,123 @@
+package org.closurecache.client.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.closurecache.core.manifest.LoadedLibrary;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.ManifestCodec;
+import org.closurecache.core.sign.KeyFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code cache-client} front end, in process, on real programs. */
+class CacheClientCliTest {
+  record Run(int status, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Cli.run(new CacheClientMain(), new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(status, out.toString(), err.toString());
+  }
+
+  @Test
+  void closureJson_printsAParsableManifestWhoseLibrariesAreInLoadOrder() throws Exception {
+    Run r = run("closure", "--json", "--", "/usr/bin/git", "--version");
+    assertEquals(0, r.status(), r.err());
+    Manifest m = ManifestCodec.parse(r.out().strip().getBytes(StandardCharsets.UTF_8));
+    assertEquals("/usr/bin/git", m.entry().path());
+    assertEquals(List.of("/usr/bin/git", "--version"), m.launch().argv());
+    List<String> names = m.libraries().stream().map(LoadedLibrary::name).toList();
+    assertEquals("/lib64/ld-linux-x86-64.so.2", names.get(names.size() - 1));
+    assertTrue(names.contains("libc.so.6"), names::toString);
+    for (LoadedLibrary lib : m.libraries()) {
+      assertTrue(m.resolve(lib.path()).isPresent(), lib::toString);
+    }
+  }
+
+  @Test
+  void closureTrace_onPythonImports_findsWhatElfHeadersMiss() {
+    Run plain = run("closure", "--", "/usr/bin/python3", "-c", "import ssl, sqlite3");
+    Run traced = run("closure", "--trace", "--", "/usr/bin/python3", "-c", "import ssl, sqlite3");
+    assertEquals(0, traced.status(), traced.err());
+    for (String needle : List.of("_ssl.cpython", "_sqlite3.cpython", "libssl.so", "libcrypto.so", "libsqlite3.so")) {
+      assertTrue(traced.out().contains(needle), () -> needle + " missing from\n" + traced.out());
+      assertFalse(plain.out().contains(needle), () -> needle + " found without --trace");
+    }
+  }
+
+  @Test
+  void closure_byBareName_searchesPathAndRecordsTheNameAsArgv0() throws Exception {
+    Run r = run("closure", "--json", "--", "bash", "-c", "true");
+    assertEquals(0, r.status(), r.err());
+    Manifest m = ManifestCodec.parse(r.out().strip().getBytes(StandardCharsets.UTF_8));
+    assertTrue(m.entry().path().endsWith("/bash"), m.entry().path());
+    assertEquals("bash", m.launch().argv().get(0));
+  }
+
+  @Test
+  void closure_whenProgramMissing_exitsOneWithAOneLineReason() {
+    Run r = run("closure", "--", "no-such-program-here");
+    assertEquals(1, r.status());
+    assertEquals("closure: no-such-program-here: not found in PATH", r.err().strip());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void closure_whenNotAProgram_exitsOneNamingTheFile() {
+    Run r = run("closure", "--", "/etc/hostname");
+    assertEquals(1, r.status());
+    assertTrue(r.err().startsWith("closure: /etc/hostname:"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+
+  @Test
+  void closure_withoutProgram_isAUsageError() {
+    Run r = run("closure");
+    assertEquals(2, r.status());
+    assertTrue(r.err().contains("PROGRAM"), r.err());
+  }
+
+  @Test
+  void help_existsForEveryCommand() {
+    for (String[] args : List.of(new String[] {"--help"}, new String[] {"closure", "--help"},
+        new String[] {"keygen", "--help"}, new String[] {"help", "closure"})) {
+      Run r = run(args);
+      assertEquals(0, r.status(), String.join(" ", args));
+      assertTrue(r.out().startsWith("Usage: cache-client"), r.out());
+    }
+  }
+
+  @Test
+  void keygen_writesAPrivateKeyOnlyTheOwnerCanReadAndRefusesToOverwrite(@TempDir Path dir) throws Exception {
+    Run first = run("keygen", "--out", dir.resolve("publisher").toString());
+    assertEquals(0, first.status(), first.err());
+    Path key = dir.resolve("publisher.key");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)));
+    assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("publisher.pub"))));
+    String id = KeyFiles.readPublicKey(dir.resolve("publisher.pub")).keyId().toString();
+    assertTrue(first.out().contains(id), first.out());
+    byte[] before = Files.readAllBytes(key);
+
+    Run second = run("keygen", "--out", dir.resolve("publisher").toString());
+    assertEquals(1, second.status());
+    assertTrue(second.err().contains("publisher.key"), second.err());
+    assertEquals(new String(before, StandardCharsets.US_ASCII), Files.readString(key));
+  }
+
+  @Test
+  void keygen_intoAMissingDirectory_namesIt(@TempDir Path dir) {
+    Run r = run("keygen", "--out", dir.resolve("nope/publisher").toString());
+    assertEquals(1, r.status());
+    assertEquals("keygen: " + dir.resolve("nope") + ": no such file or directory", r.err().strip());
+  }
+}

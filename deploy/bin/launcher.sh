@@ -1,0 +1,39 @@
+# Sourced by the launch scripts beside it; not run on its own.
+# Finds the command's jar and a JVM, then replaces the shell with the JVM.
+#
+# The jar is looked for in ../lib (an installed tree: bin/ and lib/ side by side), then in the
+# module's target/ folder (a source checkout after `mvn -B package`).
+# The JVM is $JAVA_HOME/bin/java when JAVA_HOME is set, else the first `java` on PATH.
+# CLOSURE_CACHE_JAVA_OPTS adds JVM options (for example -Xmx512m).
+
+cc_launch() {
+  local name=$1
+  shift
+  local here jar java
+  here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[1]}")")" && pwd)
+  for jar in "$here/../lib/$name.jar" "$here/../../$name/target/$name.jar" ""; do
+    [ -n "$jar" ] && [ -f "$jar" ] && break
+  done
+  if [ -z "$jar" ]; then
+    echo "$name: cannot find $name.jar in $here/../lib or $here/../../$name/target;" \
+      "build it first with: mvn -B package -DskipTests" >&2
+    exit 127
+  fi
+  if [ -n "${JAVA_HOME:-}" ]; then
+    java="$JAVA_HOME/bin/java"
+    if [ ! -x "$java" ]; then
+      echo "$name: JAVA_HOME=$JAVA_HOME has no executable bin/java; fix or unset JAVA_HOME" >&2
+      exit 127
+    fi
+  else
+    java=$(command -v java || true)
+    if [ -z "$java" ]; then
+      echo "$name: no java on PATH; install a JDK 17 or newer or set JAVA_HOME" >&2
+      exit 127
+    fi
+  fi
+  # Short-lived command-line work: a small serial heap starts fastest.
+  # shellcheck disable=SC2086
+  exec "$java" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 ${CLOSURE_CACHE_JAVA_OPTS:-} \
+    -jar "$jar" "$@"
+}

@@ -1,0 +1,64 @@
+package org.closurecache.shim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.ManifestCodec;
+import org.junit.jupiter.api.Test;
+
+/** The launch scripts in deploy/bin, run for real against the packaged jars. */
+class LaunchScriptsIT {
+  static final Path BIN = Path.of(System.getProperty("user.dir")).resolve("../deploy/bin").normalize();
+
+  record Run(int status, String out, String err) {}
+
+  static Run run(Map<String, String> env, String script, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(BIN.resolve(script).toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    Path err = Files.createTempFile("launch-", ".err");
+    pb.redirectError(err.toFile());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), script + " hung");
+    String stderr = Files.readString(err);
+    Files.delete(err);
+    return new Run(p.exitValue(), out, stderr);
+  }
+
+  @Test
+  void everyScript_printsHelpAndVersion() throws Exception {
+    for (String script : List.of("cache-client", "cache-server", "exec-shim")) {
+      Run help = run(Map.of(), script, "--help");
+      assertEquals(0, help.status(), help.err());
+      assertTrue(help.out().startsWith("Usage: " + script), help.out());
+      Run version = run(Map.of(), script, "--version");
+      assertTrue(version.out().startsWith("closure-cache "), version.out());
+    }
+  }
+
+  @Test
+  void cacheClient_closureJson_runsFromTheScript() throws Exception {
+    Run r = run(Map.of(), "cache-client", "closure", "--json", "--", "/bin/true");
+    assertEquals(0, r.status(), r.err());
+    Manifest m = ManifestCodec.parse(r.out().strip().getBytes(StandardCharsets.UTF_8));
+    assertEquals("/bin/true", m.entry().path());
+  }
+
+  @Test
+  void script_honoursJavaHome() throws Exception {
+    Run r = run(Map.of("JAVA_HOME", "/nonexistent-jdk"), "cache-client", "--version");
+    assertEquals(127, r.status());
+    assertTrue(r.err().contains("JAVA_HOME"), r.err());
+  }
+}
