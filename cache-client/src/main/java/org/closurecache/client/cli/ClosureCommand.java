@@ -34,7 +34,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "Libraries are found by reading ELF headers and /etc/ld.so.cache the way glibc's ld.so does; the program is not executed unless --trace asks for one recording run under strace. The recorded launch (argv, working directory, environment) drops secrets such as *TOKEN*, *SECRET*, *PASSWORD*, SSH_AUTH_SOCK (see --drop-env/--keep-env)."},
     footer = {"", "Examples:",
         "  cache-client closure -- /usr/bin/git",
-        "  cache-client closure --trace -- python3 -c 'import ssl, sqlite3'",
+        "  cache-client closure --trace -- /usr/bin/python3 -c 'import ssl, sqlite3'",
         "  cache-client closure --json --include /usr/lib/jvm/java-17-openjdk-amd64/lib -- java -version"})
 final class ClosureCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

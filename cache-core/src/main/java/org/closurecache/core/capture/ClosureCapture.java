@@ -2,6 +2,7 @@ package org.closurecache.core.capture;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -15,6 +16,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.closurecache.core.digest.Descriptor;
 import org.closurecache.core.digest.DigestingInputStream;
 import org.closurecache.core.elf.ElfFile;
@@ -35,7 +41,7 @@ import org.closurecache.core.resolve.Resolution;
  * includes (files, directories, globs), the files an optional recording run used
  * ({@link StraceRecorder}) each with its own ELF closure, every symlink on the way, and the
  * launch (argv, working directory, environment less secrets). Each file is hashed once while
- * read. Not thread-safe: one instance per capture.
+ * read, the files spread over all cores. Not thread-safe: one instance per capture.
  */
 public final class ClosureCapture {
   /** Prefixes a recording run never contributes: kernel views, scratch, and personal data. */
@@ -224,6 +230,7 @@ public final class ClosureCapture {
   }
 
   private SortedMap<String, FileEntry> files() throws IOException {
+    hashAll(new ArrayList<>(reasons.keySet()));
     SortedMap<String, FileEntry> out = new TreeMap<>();
     for (Map.Entry<String, Reason> e : reasons.entrySet()) {
       String path = e.getKey();
@@ -234,7 +241,38 @@ public final class ClosureCapture {
     return out;
   }
 
-  private final Map<String, Stat> stats = new TreeMap<>();
+  /** Hashes on every core: a capture reads tens to hundreds of MB, and SHA-256 is CPU-bound. */
+  private void hashAll(List<String> paths) throws IOException {
+    int threads = Math.min(Runtime.getRuntime().availableProcessors(), Math.max(1, paths.size()));
+    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "closure-hash");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Stat>> futures = new ArrayList<>();
+      for (String path : paths) {
+        futures.add(pool.submit(() -> describe(path)));
+      }
+      for (Future<Stat> f : futures) {
+        try {
+          f.get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof IOException io) {
+            throw io;
+          }
+          throw new IllegalStateException("hashing failed", e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while hashing the closure");
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private final Map<String, Stat> stats = new ConcurrentHashMap<>();
 
   private record Stat(Descriptor digest, int mode, long mtime) {}
 

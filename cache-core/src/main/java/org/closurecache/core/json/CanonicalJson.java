@@ -47,11 +47,14 @@ public final class CanonicalJson {
                   .maxStringLength(1 << 20)
                   .build())
           .build();
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder(FACTORY)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .enable(DeserializationFeature.USE_LONG_FOR_INTS)
-          .build();
+  /** Built on first parse only: creating a mapper costs a cold CLI more than writing does. */
+  private static final class Mapper {
+    static final ObjectMapper INSTANCE =
+        JsonMapper.builder(FACTORY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(DeserializationFeature.USE_LONG_FOR_INTS)
+            .build();
+  }
 
   private CanonicalJson() {}
 
@@ -78,7 +81,7 @@ public final class CanonicalJson {
           what + " is " + bytes.length + " bytes, over the limit of " + maxBytes);
     }
     try (JsonParser p = FACTORY.createParser(bytes)) {
-      JsonNode node = MAPPER.readTree(p);
+      JsonNode node = Mapper.INSTANCE.readTree(p);
       if (node == null || node.isMissingNode()) {
         throw new JsonFormatException(what + " is empty");
       }
