@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -65,6 +67,7 @@ public final class LibraryResolver {
   public final class Session {
     private final List<LoadedObject> loaded = new ArrayList<>();
     private final List<LoadedObject> order = new ArrayList<>();
+    private final Set<LoadedObject> ordered = new HashSet<>();
     private final LoadedObject root;
     private final LoadedObject rtld;
     private final List<String> ldLibraryPath;
@@ -110,9 +113,7 @@ public final class LibraryResolver {
     public List<LoadedObject> dlopen(String path) throws IOException {
       int before = order.size();
       LoadedObject object = load(path, root);
-      if (!order.contains(object)) {
-        order.add(object);
-      }
+      place(object);
       loadDependencies(object);
       return List.copyOf(order.subList(before, order.size()));
     }
@@ -120,23 +121,23 @@ public final class LibraryResolver {
     private void loadDependencies(LoadedObject start) throws IOException {
       Deque<LoadedObject> queue = new ArrayDeque<>();
       queue.add(start);
-      List<LoadedObject> visited = new ArrayList<>();
+      Set<LoadedObject> visited = new HashSet<>();
       visited.add(start);
       while (!queue.isEmpty()) {
         LoadedObject object = queue.poll();
         for (String name : object.needed()) {
           LoadedObject dep = load(name, object);
-          if (!order.contains(dep) && dep != root) {
-            order.add(dep);
+          if (dep != root) {
+            place(dep);
           }
-          if (!visited.contains(dep)) {
-            visited.add(dep);
+          if (visited.add(dep)) {
             queue.add(dep);
           }
         }
       }
-      if (start == root && rtld != null && !order.contains(rtld)) {
-        order.add(rtld);
+      if (start == root && rtld != null) {
+        // nobody asked for the loader by name: glibc keeps it at the end of the link map
+        place(rtld);
       }
     }
 
@@ -163,6 +164,13 @@ public final class LibraryResolver {
       LoadedObject object = new LoadedObject(name.indexOf('/') >= 0 ? name : c.path, name, c.elf, requester, c.fileKey);
       loaded.add(object);
       return object;
+    }
+
+    /** Appends to the link map once; LoadedObject has identity equality. */
+    private void place(LoadedObject object) {
+      if (ordered.add(object)) {
+        order.add(object);
+      }
     }
 
     private Optional<Candidate> search(String name, LoadedObject requester, List<String> tried)
