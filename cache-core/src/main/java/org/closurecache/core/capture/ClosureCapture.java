@@ -187,7 +187,11 @@ public final class ClosureCapture {
         added = session.dlopen(real);
       }
       for (LoadedObject lib : added) {
-        addLoaded(lib);
+        // dlopen answers the object itself too, as loaded "by" the program: it keeps its own
+        // reason (traced, included); only what it pulls in is needed-by something
+        if (!walk(lib.path()).equals(real)) {
+          addLoaded(lib);
+        }
       }
     } catch (IOException e) {
       if (strict) {
@@ -294,7 +298,8 @@ public final class ClosureCapture {
     for (PosixFilePermission perm : attrs.permissions()) {
       mode |= 1 << (8 - perm.ordinal());
     }
-    Stat s = new Stat(d, mode, attrs.lastModifiedTime().toMillis() / 1000);
+    // whole seconds as stat(1) prints them: floor, so 1.5 s before the epoch is -2, not -1
+    Stat s = new Stat(d, mode, Math.floorDiv(attrs.lastModifiedTime().toMillis(), 1000L));
     stats.put(real, s);
     return s;
   }

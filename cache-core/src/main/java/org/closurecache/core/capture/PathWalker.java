@@ -31,7 +31,10 @@ public final class PathWalker {
   /** Where a path leads and the symlinks that took it there, in the order followed. */
   public record Walk(String realPath, List<Link> links) {}
 
-  private final Map<String, Optional<String>> links = new HashMap<>();
+  /** What is at a path (no symlink above it): a link's target, or whether it is a directory. */
+  private record Node(Optional<String> target, boolean directory) {}
+
+  private final Map<String, Node> nodes = new HashMap<>();
 
   public Walk walk(String absolutePath) throws IOException {
     if (!absolutePath.startsWith("/")) {
@@ -44,7 +47,14 @@ public final class PathWalker {
     int hops = 0;
     while (!todo.isEmpty()) {
       String component = todo.pop();
-      if (component.isEmpty() || component.equals(".")) {
+      if (component.isEmpty()) {
+        continue;
+      }
+      if (current.length() > 0 && !nodeAt(current.toString()).directory()) {
+        // the kernel's ENOTDIR: "/etc/passwd/.." and "/etc/passwd/x" lead nowhere
+        throw new FileSystemException(absolutePath, null, current + " is not a directory");
+      }
+      if (component.equals(".")) {
         continue;
       }
       if (component.equals("..")) {
@@ -54,7 +64,7 @@ public final class PathWalker {
       }
       int mark = current.length();
       current.append('/').append(component);
-      Optional<String> target = linkAt(current.toString());
+      Optional<String> target = nodeAt(current.toString()).target();
       if (target.isPresent()) {
         if (++hops > MAX_HOPS) {
           throw new FileSystemException(absolutePath, null, "more than " + MAX_HOPS + " symlinks");
@@ -67,8 +77,8 @@ public final class PathWalker {
     return new Walk(current.length() == 0 ? "/" : current.toString(), List.copyOf(met));
   }
 
-  private Optional<String> linkAt(String path) throws IOException {
-    Optional<String> known = links.get(path);
+  private Node nodeAt(String path) throws IOException {
+    Node known = nodes.get(path);
     if (known != null) {
       return known;
     }
@@ -79,10 +89,10 @@ public final class PathWalker {
     } catch (NoSuchFileException e) {
       throw new NoSuchFileException(path, null, "does not exist");
     }
-    Optional<String> result = attrs.isSymbolicLink()
-        ? Optional.of(Files.readSymbolicLink(p).toString())
-        : Optional.empty();
-    links.put(path, result);
+    Node result = attrs.isSymbolicLink()
+        ? new Node(Optional.of(Files.readSymbolicLink(p).toString()), false)
+        : new Node(Optional.empty(), attrs.isDirectory());
+    nodes.put(path, result);
     return result;
   }
 

@@ -28,14 +28,20 @@ import java.util.stream.Stream;
  * process's stderr so a caller's stdout stays clean. Thread-safe (no state).
  */
 public final class StraceRecorder {
+  // Quoted strings and fd paths are matched possessively, run by run: a hostile 100 kB name must
+  // neither backtrack nor recurse once per character (java.util.regex overflows its stack).
+  private static final String QUOTED = "\"((?:[^\"\\\\]++|\\\\.)*+)\"(\\.\\.\\.)?";
+  private static final String DIRFD = "(?:(?:AT_FDCWD|\\d+)<((?:[^>\\\\]++|\\\\.)*+)>, )?";
+  // strace pads short lines with spaces before " = ": "access(\"/x\", R_OK)           = 0".
   private static final Pattern OPEN = Pattern.compile(
-      "^(open|openat|openat2)\\((?:(?:AT_FDCWD|\\d+)<((?:[^>\\\\]|\\\\.)*)>, )?\"((?:[^\"\\\\]|\\\\.)*)\"(\\.\\.\\.)?, ([^,)]*).*\\) = \\d+.*$");
+      "^(open|openat|openat2)\\(" + DIRFD + QUOTED + ", (?:\\{flags=)?([^,)}]*).*\\) *+= \\d+.*$");
   /** Successful look-ups: a file the program checked for (Python stats each module's source). */
   private static final Pattern LOOKUP = Pattern.compile(
-      "^(?:stat|lstat|newfstatat|statx|access|faccessat|faccessat2|readlink|readlinkat)\\((?:(?:AT_FDCWD|\\d+)<((?:[^>\\\\]|\\\\.)*)>, )?\"((?:[^\"\\\\]|\\\\.)+)\"(\\.\\.\\.)?, .*\\) = \\d+.*$");
+      "^(?:stat|lstat|newfstatat|statx|access|faccessat|faccessat2|readlink|readlinkat)\\(" + DIRFD
+          + "\"((?:[^\"\\\\]++|\\\\.)++)\"(\\.\\.\\.)?, .*\\) *+= \\d+.*$");
   private static final Pattern EXEC = Pattern.compile(
-      "^(execve|execveat)\\((?:[^,]*, )?\"((?:[^\"\\\\]|\\\\.)*)\"(\\.\\.\\.)?, .*\\) = 0$");
-  private static final Pattern CWD = Pattern.compile("AT_FDCWD<((?:[^>\\\\]|\\\\.)*)>");
+      "^(execve|execveat)\\(" + DIRFD + QUOTED + ", .*\\) *+= 0$");
+  private static final Pattern CWD = Pattern.compile("AT_FDCWD<((?:[^>\\\\]++|\\\\.)*+)>");
 
   private final String strace;
   private final long timeoutSeconds;
@@ -83,7 +89,10 @@ public final class StraceRecorder {
             + " (exit status " + status + "); is ptrace allowed here?");
       }
       for (Path trace : traces) {
-        files.addAll(parse(Files.readAllLines(trace, StandardCharsets.UTF_8), cwd.toString()));
+        // strace escapes every byte outside printable ASCII; decode leniently all the same, so one
+        // odd byte cannot fail the whole recording
+        String text = new String(Files.readAllBytes(trace), StandardCharsets.UTF_8);
+        files.addAll(parse(text.lines().toList(), cwd.toString()));
       }
       return new Recording(List.copyOf(files), status);
     } finally {
@@ -91,42 +100,62 @@ public final class StraceRecorder {
     }
   }
 
-  /** Parses one process's trace; {@code initialCwd} places relative execve names. */
+  /**
+   * Parses one process's trace; {@code initialCwd} places relative names met before strace
+   * printed any working directory. Never throws on malformed lines: they are skipped.
+   */
   static List<TracedFile> parse(List<String> lines, String initialCwd) {
     List<TracedFile> out = new ArrayList<>();
     String cwd = initialCwd;
-    List<String> pendingExecs = new ArrayList<>();
+    boolean cwdSeen = false;
+    List<String> awaitingCwd = new ArrayList<>();
     for (String line : lines) {
-      Matcher c = CWD.matcher(line);
-      if (c.find()) {
-        cwd = unescape(c.group(1));
-      }
-      Matcher o = OPEN.matcher(line);
-      if (o.matches()) {
-        String flags = o.group(5);
-        if (o.group(4) != null || !flags.startsWith("O_RDONLY") || flags.contains("O_CREAT")) {
-          continue;  // truncated name, or a write: outputs are not part of the closure
+      try {
+        Matcher c = CWD.matcher(line);
+        if (c.find()) {
+          cwd = unescape(c.group(1));
+          cwdSeen = true;
+          // execve keeps the working directory, and execve lines print none: a relative name
+          // was found in the directory the new image first reports (-z hides failed execs)
+          for (String exec : awaitingCwd) {
+            out.add(new TracedFile(join(cwd, exec), true));
+          }
+          awaitingCwd.clear();
         }
-        String name = unescape(o.group(3));
-        String base = o.group(2) != null ? unescape(o.group(2)) : cwd;
-        out.add(new TracedFile(join(base, name), false));
-        continue;
-      }
-      Matcher l = LOOKUP.matcher(line);
-      if (l.matches()) {
-        if (l.group(3) == null) {
-          String base = l.group(1) != null ? unescape(l.group(1)) : cwd;
-          out.add(new TracedFile(join(base, unescape(l.group(2))), false));
+        Matcher o = OPEN.matcher(line);
+        if (o.matches()) {
+          String flags = o.group(5);
+          if (o.group(4) != null || !flags.startsWith("O_RDONLY") || flags.contains("O_CREAT")) {
+            continue;  // truncated name, or a write: outputs are not part of the closure
+          }
+          String name = unescape(o.group(3));
+          String base = o.group(2) != null ? unescape(o.group(2)) : cwd;
+          out.add(new TracedFile(join(base, name), false));
+          continue;
         }
-        continue;
-      }
-      Matcher e = EXEC.matcher(line);
-      if (e.matches() && e.group(3) == null) {
-        pendingExecs.add(unescape(e.group(2)));
+        Matcher l = LOOKUP.matcher(line);
+        if (l.matches()) {
+          if (l.group(3) == null) {
+            String base = l.group(1) != null ? unescape(l.group(1)) : cwd;
+            out.add(new TracedFile(join(base, unescape(l.group(2))), false));
+          }
+          continue;
+        }
+        Matcher e = EXEC.matcher(line);
+        if (e.matches() && e.group(4) == null) {
+          String name = unescape(e.group(3));
+          if (name.startsWith("/") || e.group(2) != null) {
+            out.add(new TracedFile(join(e.group(2) != null ? unescape(e.group(2)) : cwd, name), true));
+          } else {
+            awaitingCwd.add(name);
+          }
+        }
+      } catch (RuntimeException | StackOverflowError malformed) {
+        // a line no strace writes: not evidence of anything
       }
     }
-    // execve lines carry no cwd: place relative ones against the cwd the process then reported
-    for (String exec : pendingExecs) {
+    // no working directory printed after the exec: the last one known is the best guess
+    for (String exec : awaitingCwd) {
       out.add(new TracedFile(join(cwd, exec), true));
     }
     return out;
@@ -139,45 +168,60 @@ public final class StraceRecorder {
     return cwd.endsWith("/") ? cwd + name : cwd + "/" + name;
   }
 
-  /** Undoes strace's C-style string escapes; bytes are decoded as UTF-8. */
+  /**
+   * Undoes strace's C-style string escapes ({@code \xNN}, octal {@code \NNN}, {@code \n} and
+   * friends, {@code \"}, {@code \\}); the bytes are decoded as UTF-8. Text that is not an escape
+   * (including characters beyond ASCII) is kept as it is; a malformed escape is kept literally.
+   */
   static String unescape(String s) {
     if (s.indexOf('\\') < 0) {
       return s;
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch != '\\' || i + 1 >= s.length()) {
-        bytes.writeBytes(String.valueOf(ch).getBytes(StandardCharsets.UTF_8));
+    int i = 0;
+    while (i < s.length()) {
+      int cp = s.codePointAt(i);
+      if (cp != '\\' || i + 1 >= s.length()) {
+        bytes.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+        i += Character.charCount(cp);
         continue;
       }
-      char n = s.charAt(++i);
-      switch (n) {
-        case 'n' -> bytes.write('\n');
-        case 't' -> bytes.write('\t');
-        case 'r' -> bytes.write('\r');
-        case 'v' -> bytes.write(0x0b);
-        case 'f' -> bytes.write('\f');
-        case 'x' -> {
-          int end = Math.min(i + 3, s.length());
-          bytes.write(Integer.parseInt(s.substring(i + 1, end), 16));
-          i = end - 1;
+      char n = s.charAt(i + 1);
+      int simple = switch (n) {
+        case 'n' -> '\n';
+        case 't' -> '\t';
+        case 'r' -> '\r';
+        case 'v' -> 0x0b;
+        case 'f' -> '\f';
+        case 'a' -> 0x07;
+        case 'b' -> '\b';
+        case '\\', '"', '\'', '?' -> n;
+        default -> -1;
+      };
+      if (simple >= 0) {
+        bytes.write(simple);
+        i += 2;
+      } else if (n == 'x' && i + 2 < s.length() && hex(s.charAt(i + 2)) >= 0) {
+        int end = i + 3 < s.length() && hex(s.charAt(i + 3)) >= 0 ? i + 4 : i + 3;
+        bytes.write(Integer.parseInt(s.substring(i + 2, end), 16));
+        i = end;
+      } else if (n >= '0' && n <= '7') {
+        int end = i + 1;
+        while (end < s.length() && end < i + 4 && s.charAt(end) >= '0' && s.charAt(end) <= '7') {
+          end++;
         }
-        default -> {
-          if (n >= '0' && n <= '7') {
-            int end = i;
-            while (end < s.length() && end < i + 3 && s.charAt(end) >= '0' && s.charAt(end) <= '7') {
-              end++;
-            }
-            bytes.write(Integer.parseInt(s.substring(i, end), 8));
-            i = end - 1;
-          } else {
-            bytes.writeBytes(String.valueOf(n).getBytes(StandardCharsets.UTF_8));
-          }
-        }
+        bytes.write(Integer.parseInt(s.substring(i + 1, end), 8) & 0xff);
+        i = end;
+      } else {
+        bytes.write('\\');  // not an escape strace writes: keep it as it stands
+        i += 1;
       }
     }
     return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private static int hex(char c) {
+    return Character.digit(c, 16) >= 0 && c < 128 ? Character.digit(c, 16) : -1;
   }
 
   private int waitFor(Process p, List<String> argv) throws IOException {

@@ -1,0 +1,183 @@
+package org.closurecache.core.capture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link StraceRecorder#parse} on hand-written lines in the format strace 6 writes with -f -ff -qq -z -y. */
+class StraceRecorderParseTest {
+  private static List<TracedFile> parse(String... lines) {
+    return StraceRecorder.parse(List.of(lines), "/start");
+  }
+
+  private static TracedFile read(String path) {
+    return new TracedFile(path, false);
+  }
+
+  private static TracedFile exec(String path) {
+    return new TracedFile(path, true);
+  }
+
+  @Test
+  void parse_openatWithAbsoluteName_ignoresTheDirectory() {
+    assertEquals(List.of(read("/etc/ld.so.cache")), parse(
+        "openat(AT_FDCWD</usr/share>, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache>"));
+  }
+
+  @Test
+  void parse_openatWithRelativeName_joinsTheCwdStracePrinted() {
+    assertEquals(List.of(read("/usr/share/doc/./bash/copyright"), read("/usr/share/doc/share/../lib/os-release")), parse(
+        "openat(AT_FDCWD</usr/share/doc>, \"./bash/copyright\", O_RDONLY) = 3</usr/share/doc/bash/copyright>",
+        "openat(AT_FDCWD</usr/share/doc>, \"share/../lib/os-release\", O_RDONLY) = 3</usr/lib/os-release>"));
+  }
+
+  @Test
+  void parse_openatOnADirectoryFd_joinsThatDirectory() {
+    assertEquals(List.of(read("/some/dir/mod.py")), parse(
+        "openat(3</some/dir>, \"mod.py\", O_RDONLY|O_CLOEXEC) = 4</some/dir/mod.py>"));
+  }
+
+  @Test
+  void parse_plainOpen_relativeNameUsesTheLastCwdSeen() {
+    assertEquals(List.of(read("/etc/passwd"), read("/start/rel.txt"), read("/x/y"), read("/x/rel2")), parse(
+        "open(\"/etc/passwd\", O_RDONLY) = 3</etc/passwd>",
+        "open(\"rel.txt\", O_RDONLY) = 3</start/rel.txt>",
+        "openat(AT_FDCWD</x>, \"y\", O_RDONLY) = 3</x/y>",
+        "open(\"rel2\", O_RDONLY|O_LARGEFILE) = 3</x/rel2>"));
+  }
+
+  @Test
+  void parse_opensForWriting_areNotInputs() {
+    assertEquals(List.of(), parse(
+        "openat(AT_FDCWD</w>, \"out.txt\", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 3</w/out.txt>",
+        "openat(AT_FDCWD</w>, \"db\", O_RDWR|O_CLOEXEC) = 3</w/db>",
+        "openat(AT_FDCWD</w>, \"new\", O_RDONLY|O_CREAT, 0644) = 3</w/new>",
+        "open(\"/w/log\", O_WRONLY|O_APPEND) = 3</w/log>",
+        "openat(AT_FDCWD</w>, \"/w\", O_RDWR|O_TMPFILE, 0600) = 3</w/#123 (deleted)>"));
+  }
+
+  @Test
+  void parse_openat2ReadOnly_isAnInput() {
+    assertEquals(List.of(read("/etc/hosts")), parse(
+        "openat2(AT_FDCWD</w>, \"/etc/hosts\", {flags=O_RDONLY|O_CLOEXEC, mode=0, resolve=0}, 24) = 3</etc/hosts>",
+        "openat2(AT_FDCWD</w>, \"/w/o\", {flags=O_WRONLY|O_CREAT, mode=0644, resolve=0}, 24) = 3</w/o>"));
+  }
+
+  @Test
+  void parse_truncatedNames_areIgnored() {
+    assertEquals(List.of(), parse(
+        "openat(AT_FDCWD</w>, \"/usr/lib/aaaa\"..., O_RDONLY) = 3</usr/lib/aaaaaaaa>",
+        "newfstatat(AT_FDCWD</w>, \"/usr/lib/aaaa\"..., {st_mode=S_IFREG|0644, st_size=1, ...}, 0) = 0",
+        "execve(\"/usr/bin/aaaa\"..., [\"a\"], 0x7ffd /* 3 vars */) = 0"));
+  }
+
+  @Test
+  void parse_escapes_areDecoded() {
+    assertEquals(List.of(
+            read("/d/A.txt"), read("/d/A.txt"), read("/d/q\"uote"), read("/d/back\\slash"),
+            read("/d/new\nline"), read("/d/caf\u00e9"), read("/d/\u00e9t\u00e9"), read("/d/tab\there"),
+            read("/d/nul\0"), read("/d/\u00e9\u00e9"), read("/d/\ud83d\ude00")),
+        parse(
+            "openat(AT_FDCWD</d>, \"\\x41.txt\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"\\101.txt\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"q\\\"uote\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"back\\\\slash\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"new\\nline\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"caf\\xc3\\xa9\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"\\303\\251t\\303\\251\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"tab\\there\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"nul\\0\", O_RDONLY) = 3",
+            // already-decoded text (a UTF-8 trace read as text) survives, BMP and beyond
+            "openat(AT_FDCWD</d>, \"\u00e9\u00e9\", O_RDONLY) = 3",
+            "openat(AT_FDCWD</d>, \"\ud83d\ude00\", O_RDONLY) = 3"));
+  }
+
+  @Test
+  void parse_escapedDirectoryInAtFdcwd_isDecoded() {
+    assertEquals(List.of(read("/a b/\u00e9/f")), parse(
+        "openat(AT_FDCWD</a b/\\303\\251>, \"f\", O_RDONLY) = 3"));
+  }
+
+  @Test
+  void parse_execve_absoluteAndRelative() {
+    List<TracedFile> got = parse(
+        "execve(\"/usr/bin/env\", [\"/usr/bin/env\", \"true\"], 0x5589c97ea110 /* 35 vars */) = 0",
+        "openat(AT_FDCWD</usr/share/doc>, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache>",
+        "execve(\"./tool\", [\"./tool\"], 0x7fff753744b0 /* 35 vars */) = 0",
+        "openat(AT_FDCWD</usr/share/doc>, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3</etc/ld.so.cache>");
+    assertTrue(got.contains(exec("/usr/bin/env")), got::toString);
+    assertTrue(got.contains(exec("/usr/share/doc/./tool")), got::toString);
+    assertTrue(got.contains(read("/etc/ld.so.cache")), got::toString);
+  }
+
+  @Test
+  void parse_execveRelative_usesTheCwdAtTheExecNotTheLastOneSeen() {
+    // the exec'd program later changes directory: ./tool was still found in /a
+    List<TracedFile> got = parse(
+        "execve(\"./tool\", [\"./tool\"], 0x7fff /* 1 var */) = 0",
+        "openat(AT_FDCWD</a>, \"/etc/ld.so.cache\", O_RDONLY|O_CLOEXEC) = 3",
+        "openat(AT_FDCWD</b>, \"data\", O_RDONLY) = 3");
+    assertTrue(got.contains(exec("/a/./tool")), got::toString);
+    assertTrue(got.contains(read("/b/data")), got::toString);
+  }
+
+  @Test
+  void parse_execveat_isAnExec() {
+    assertTrue(parse("execveat(AT_FDCWD</w>, \"/usr/bin/true\", [\"true\"], 0x7ff /* 1 var */, 0) = 0")
+        .contains(exec("/usr/bin/true")));
+  }
+
+  @Test
+  void parse_lookups_recordTheFileLookedFor() {
+    List<TracedFile> got = parse(
+        "stat(\"/usr/lib/python3.11/os.py\", {st_mode=S_IFREG|0644, st_size=39504, ...}) = 0",
+        "lstat(\"/usr/lib/python3.11/lstat.py\", {st_mode=S_IFREG|0644, st_size=1, ...}) = 0",
+        "newfstatat(AT_FDCWD</w>, \"rel.py\", {st_mode=S_IFREG|0644, st_size=1, ...}, 0) = 0",
+        "newfstatat(3</usr/lib/x>, \"\", {st_mode=S_IFREG|0644, st_size=1, ...}, AT_EMPTY_PATH) = 0",
+        "newfstatat(5</usr/lib/python3.11>, \"abc.py\", {st_mode=S_IFREG|0644, st_size=1, ...}, 0) = 0",
+        "statx(AT_FDCWD</w>, \"/usr/bin/git\", AT_STATX_SYNC_AS_STAT, STATX_ALL, {stx_mask=STATX_ALL, ...}) = 0",
+        "access(\"/etc/ld.so.preload\", R_OK)           = 0",
+        "faccessat2(AT_FDCWD</w>, \"/usr/bin/x\", X_OK, AT_EACCESS) = 0",
+        "readlink(\"/proc/self/exe\", \"/usr/bin/python3.11\", 4096) = 19",
+        "readlinkat(AT_FDCWD</w>, \"/usr/bin/python3\", \"python3.11\", 4096) = 10");
+    assertEquals(List.of(read("/usr/lib/python3.11/os.py"), read("/usr/lib/python3.11/lstat.py"), read("/w/rel.py"),
+        read("/usr/lib/python3.11/abc.py"), read("/usr/bin/git"), read("/etc/ld.so.preload"), read("/usr/bin/x"),
+        read("/proc/self/exe"), read("/usr/bin/python3")), got);
+  }
+
+  @Test
+  void parse_hostileAndNoiseLines_neverThrowAndYieldNothingBogus() {
+    List<String> lines = new ArrayList<>(List.of(
+        "",
+        "openat(",
+        "openat(AT_FDCWD</w>, \"unbalanced, O_RDONLY) = 3",
+        "openat(AT_FDCWD</w, \"x\", O_RDONLY) = 3",
+        "openat(AT_FDCWD</w>, \"x\", O_RDONLY <unfinished ...>",
+        "<... openat resumed>) = 3</w/x>",
+        "--- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=7679, si_uid=0, si_status=0} ---",
+        "+++ exited with 0 +++",
+        "+++ killed by SIGKILL +++",
+        "openat(AT_FDCWD</w>, \"bad\\x\", O_RDONLY) = 3",
+        "openat(AT_FDCWD</w>, \"bad\\xZZ\", O_RDONLY) = 3",
+        "openat(AT_FDCWD</w>, \"bad\\\", O_RDONLY) = 3",
+        "openat(AT_FDCWD</w\\>, \"bad\", O_RDONLY) = 3",
+        "execve(\"/bin/x\\x\", [], 0x0) = 0",
+        "openat(AT_FDCWD</w>, \"ok\", O_RDONLY) = -1 ENOENT (No such file or directory)",
+        "\u0000\u0001\ufffd garbage \"\"\"\\\\\\",
+        "openat(AT_FDCWD</w>, \"x\", O_RDONLY) = ? ERESTARTSYS"));
+    lines.add("openat(AT_FDCWD</w>, \"" + "a".repeat(200_000) + "\", O_RDONLY) = 3");
+    lines.add("openat(AT_FDCWD</w>, \"" + "\\303\\251".repeat(20_000) + "\", O_RDONLY) = 3");
+    lines.add("openat(AT_FDCWD</w>, \"" + "\\\"".repeat(50_000) + "x, O_RDONLY) = 3");
+    lines.add("newfstatat(AT_FDCWD</" + "d/".repeat(50_000) + ">, \"f\", {st_mode=S_IFREG}, 0) = 0");
+    lines.add("execve(\"" + "\\\\".repeat(50_000) + "\", [\"x\"], 0x0) = 0");
+    lines.add("x".repeat(1_000_000));
+    List<TracedFile> got = StraceRecorder.parse(lines, "/start");
+    for (TracedFile f : got) {
+      assertTrue(f.requested().startsWith("/"), () -> "not absolute: " + f.requested().substring(0, 40));
+      assertTrue(!f.requested().endsWith("/w/x") && !f.requested().contains("unbalanced"), f::toString);
+    }
+  }
+}
