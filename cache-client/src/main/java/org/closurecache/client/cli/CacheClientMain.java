@@ -1,5 +1,8 @@
 package org.closurecache.client.cli;
 
+import org.closurecache.core.cli.Cli;
+import org.closurecache.core.cli.Versions;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

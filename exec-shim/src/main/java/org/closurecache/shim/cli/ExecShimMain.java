@@ -1,7 +1,7 @@
 package org.closurecache.shim.cli;
 
-import org.closurecache.client.cli.Cli;
-import org.closurecache.client.cli.Versions;
+import org.closurecache.core.cli.Cli;
+import org.closurecache.core.cli.Versions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -1,4 +1,4 @@
-package org.closurecache.client.cli;
+package org.closurecache.core.cli;
 
 import picocli.CommandLine.IVersionProvider;
 

@@ -1,4 +1,4 @@
-package org.closurecache.client.cli;
+package org.closurecache.core.cli;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -11,7 +11,7 @@ public final class Cli {
   private Cli() {}
 
   /** Turns an exception into a reason a person can act on; file-system errors name the file. */
-  static String describe(Throwable e) {
+  public static String describe(Throwable e) {
     if (e instanceof java.nio.file.FileSystemException f && f.getReason() == null) {
       String what = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
           : e instanceof java.nio.file.AccessDeniedException ? "permission denied"

@@ -1,0 +1,85 @@
+package org.closurecache.server.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.closurecache.server.config.ServerConfig;
+import org.closurecache.server.http.CacheServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cache-server serve}: run the master until SIGTERM or SIGINT. */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Serves the content-addressed store over HTTP (API v1: objects, the missing-objects batch, signed manifests and tags, /healthz, /metrics). On start it empties the store's temp area and reconciles its index with the object files; on SIGTERM it stops accepting, lets requests in flight finish (shutdown-grace), and exits.",
+        "",
+        "Settings come from defaults, then --config FILE (Java properties: store, listen, max-object-size, tokens-file, reads-open, publisher-keys, tls-cert, tls-key, max-missing-batch, idle-timeout, request-parse-timeout, max-header-size, io-threads, worker-threads, shutdown-grace), then these flags."},
+    footer = {"", "Examples:",
+        "  cache-server serve",
+        "  cache-server serve --store /srv/closure-cache --listen 0.0.0.0:7070 --tokens-file /etc/closure-cache/tokens \\",
+        "      --publisher-key /etc/closure-cache/publisher.pub"})
+final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--store", paramLabel = "DIR", description = "The store's directory (default var/store).")
+  Path store;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:7070; port 0 picks a free one).")
+  String listen;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "A properties file of settings; flags override it.")
+  Path config;
+
+  @Option(names = "--tokens-file", paramLabel = "FILE", description = "Bearer tokens, one per line: 'read TOKEN' or 'write TOKEN'. Without it nothing can be written.")
+  Path tokensFile;
+
+  @Option(names = "--reads-open", paramLabel = "BOOL", description = "Whether reads need no token (default true).")
+  Boolean readsOpen;
+
+  @Option(names = "--publisher-key", paramLabel = "FILE", description = "A publisher's public key (.pub); manifests and tags must be signed by one. Repeatable.")
+  List<Path> publisherKeys;
+
+  @Option(names = "--max-object-size", paramLabel = "SIZE", description = "Largest object accepted (default 4G).")
+  String maxObjectSize;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate chain: serve HTTPS (needs --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM PKCS#8 private key for --tls-cert.")
+  Path tlsKey;
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig cfg = Settings.load(config, flags());
+    CacheServer server = CacheServer.start(cfg);
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cache-server-shutdown"));
+    var err = spec.commandLine().getErr();
+    err.printf("cache-server: serving %s on %s (%d objects, %d bytes)%n", cfg.store().toAbsolutePath(),
+        server.baseUrl(), server.store().index().objectCount(), server.store().index().objectBytes());
+    err.flush();
+    server.awaitStop();
+    return 0;
+  }
+
+  private Map<String, String> flags() {
+    Map<String, String> f = new TreeMap<>();
+    Settings.put(f, "store", store);
+    Settings.put(f, "listen", listen);
+    Settings.put(f, "tokens-file", tokensFile);
+    Settings.put(f, "reads-open", readsOpen);
+    Settings.put(f, "max-object-size", maxObjectSize);
+    Settings.put(f, "tls-cert", tlsCert);
+    Settings.put(f, "tls-key", tlsKey);
+    if (publisherKeys != null) {
+      f.put("publisher-keys", String.join(",", publisherKeys.stream().map(Path::toString).toList()));
+    }
+    return f;
+  }
+}

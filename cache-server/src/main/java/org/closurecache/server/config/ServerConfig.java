@@ -1,0 +1,142 @@
+package org.closurecache.server.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.closurecache.core.config.Units;
+
+/**
+ * Everything {@code cache-server serve} needs. Built from defaults, then a config file, then
+ * command-line flags (each later source wins). Immutable.
+ *
+ * <p>The config file is Java properties ({@code key = value}, {@code #} comments); relative paths
+ * in it are taken against the file's directory. Keys: {@code store}, {@code listen}
+ * ({@code HOST:PORT}), {@code max-object-size}, {@code tokens-file}, {@code reads-open},
+ * {@code publisher-keys} (comma-separated {@code .pub} files), {@code tls-cert}, {@code tls-key},
+ * {@code max-missing-batch}, {@code idle-timeout}, {@code request-parse-timeout},
+ * {@code max-header-size}, {@code io-threads}, {@code worker-threads}, {@code shutdown-grace}.
+ */
+public record ServerConfig(
+    Path store,
+    String host,
+    int port,
+    long maxObjectSize,
+    Optional<Path> tokensFile,
+    boolean readsOpen,
+    List<Path> publisherKeys,
+    Optional<Path> tlsCert,
+    Optional<Path> tlsKey,
+    int maxMissingBatch,
+    Duration idleTimeout,
+    Duration requestParseTimeout,
+    int maxHeaderSize,
+    int ioThreads,
+    int workerThreads,
+    Duration shutdownGrace) {
+
+  public static final Set<String> KEYS = Set.of(
+      "store", "listen", "max-object-size", "tokens-file", "reads-open", "publisher-keys", "tls-cert",
+      "tls-key", "max-missing-batch", "idle-timeout", "request-parse-timeout", "max-header-size",
+      "io-threads", "worker-threads", "shutdown-grace");
+
+  public ServerConfig {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+    }
+    if (maxObjectSize <= 0 || maxMissingBatch <= 0 || maxHeaderSize < 1024 || ioThreads <= 0 || workerThreads <= 0) {
+      throw new IllegalArgumentException("sizes, batch and thread counts must be positive"
+          + " (max-header-size at least 1024)");
+    }
+    if (tlsCert.isPresent() != tlsKey.isPresent()) {
+      throw new IllegalArgumentException("TLS needs both tls-cert and tls-key");
+    }
+    publisherKeys = List.copyOf(publisherKeys);
+  }
+
+  /** The defaults: a first try on one machine. */
+  public static ServerConfig defaults() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new ServerConfig(Path.of("var/store"), "127.0.0.1", 7070, 4L << 30, Optional.empty(), true, List.of(),
+        Optional.empty(), Optional.empty(), 100_000, Duration.ofSeconds(60), Duration.ofSeconds(30), 16 << 10,
+        Math.max(2, cores), Math.max(8, cores * 4), Duration.ofSeconds(30));
+  }
+
+  /** Applies {@code key=value} settings over this config; {@code base} resolves relative paths. */
+  public ServerConfig with(Map<String, String> settings, Path base) {
+    Map<String, String> s = new TreeMap<>(settings);
+    for (String key : s.keySet()) {
+      if (!KEYS.contains(key)) {
+        throw new IllegalArgumentException("unknown setting '" + key + "'; known: "
+            + String.join(", ", new java.util.TreeSet<>(KEYS)));
+      }
+    }
+    String listen = s.getOrDefault("listen", host + ":" + port);
+    int colon = listen.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("listen must be HOST:PORT, got '" + listen + "'");
+    }
+    String newHost = listen.substring(0, colon).replaceAll("^\\[|\\]$", "");
+    int newPort;
+    try {
+      newPort = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("listen must be HOST:PORT, got '" + listen + "'");
+    }
+    List<Path> keys = publisherKeys;
+    if (s.containsKey("publisher-keys")) {
+      keys = new ArrayList<>();
+      for (String k : s.get("publisher-keys").split(",")) {
+        if (!k.isBlank()) {
+          keys.add(base.resolve(k.strip()));
+        }
+      }
+    }
+    return new ServerConfig(
+        s.containsKey("store") ? base.resolve(s.get("store")) : store,
+        newHost, newPort,
+        s.containsKey("max-object-size") ? Units.parseSize(s.get("max-object-size")) : maxObjectSize,
+        s.containsKey("tokens-file") ? Optional.of(base.resolve(s.get("tokens-file"))) : tokensFile,
+        s.containsKey("reads-open") ? bool(s.get("reads-open")) : readsOpen,
+        keys,
+        s.containsKey("tls-cert") ? Optional.of(base.resolve(s.get("tls-cert"))) : tlsCert,
+        s.containsKey("tls-key") ? Optional.of(base.resolve(s.get("tls-key"))) : tlsKey,
+        s.containsKey("max-missing-batch") ? Integer.parseInt(s.get("max-missing-batch").strip()) : maxMissingBatch,
+        s.containsKey("idle-timeout") ? Units.parseDuration(s.get("idle-timeout")) : idleTimeout,
+        s.containsKey("request-parse-timeout") ? Units.parseDuration(s.get("request-parse-timeout")) : requestParseTimeout,
+        s.containsKey("max-header-size") ? (int) Units.parseSize(s.get("max-header-size")) : maxHeaderSize,
+        s.containsKey("io-threads") ? Integer.parseInt(s.get("io-threads").strip()) : ioThreads,
+        s.containsKey("worker-threads") ? Integer.parseInt(s.get("worker-threads").strip()) : workerThreads,
+        s.containsKey("shutdown-grace") ? Units.parseDuration(s.get("shutdown-grace")) : shutdownGrace);
+  }
+
+  /** Reads a config file's settings. */
+  public static Map<String, String> readFile(Path file) throws IOException {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      p.load(r);
+    }
+    Map<String, String> out = new TreeMap<>();
+    for (String name : p.stringPropertyNames()) {
+      out.put(name, p.getProperty(name).strip());
+    }
+    return out;
+  }
+
+  private static boolean bool(String s) {
+    return switch (s.strip().toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new IllegalArgumentException("expected true or false, got '" + s + "'");
+    };
+  }
+}

@@ -1,0 +1,125 @@
+package org.closurecache.server.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import java.util.Optional;
+import org.closurecache.core.json.CanonicalJson;
+import org.closurecache.core.json.JsonFormatException;
+import org.closurecache.core.sign.SignedTag;
+import org.closurecache.core.sign.TagRecord;
+import org.closurecache.core.sign.TrustedKeys;
+import org.closurecache.server.metrics.ServerMetrics;
+import org.closurecache.server.store.ObjectStore;
+import org.closurecache.server.store.TagRevisionConflictException;
+
+/**
+ * {@code PUT}/{@code GET /v1/tags/{name}}: signed tag records (a mutable name for a manifest).
+ *
+ * <p>PUT (write role) takes a signed tag whose name equals the path's (else 400), whose signature
+ * verifies against a publisher key (else 403), whose manifest is stored (else 409
+ * {@code missing-manifest}) and whose revision is above the current one (else 409
+ * {@code stale-revision} with both revisions): a tag never moves back. 201 for a new tag, 200
+ * for a new revision. GET answers the current signed record with {@code Cache-Control:
+ * no-cache} (it changes), or 404. Blocking: worker threads. Thread-safe.
+ */
+final class TagHandlers {
+  private TagHandlers() {}
+
+  static HttpHandler put(ObjectStore store, Auth auth, Optional<TrustedKeys> publishers, ServerMetrics metrics) {
+    return new WorkerHandler() {
+      @Override
+      void handle(HttpServerExchange exchange) throws Exception {
+        if (!auth.require(exchange, Auth.Role.WRITE)) {
+          metrics.rejected("unauthorized");
+          return;
+        }
+        String name = Requests.param(exchange, "name");
+        if (!TagRecord.isValidName(name)) {
+          HttpErrors.send(exchange, 400, "bad-tag-name",
+              "tag names are 1 to 128 of [A-Za-z0-9._-], starting with a letter or digit; got \"" + name + "\"");
+          return;
+        }
+        Optional<byte[]> body = Requests.body(exchange, SignedTag.MAX_BYTES, "the signed tag");
+        if (body.isEmpty()) {
+          return;
+        }
+        SignedTag signed;
+        try {
+          signed = SignedTag.parse(body.get());
+        } catch (JsonFormatException e) {
+          metrics.rejected("bad-tag");
+          HttpErrors.send(exchange, 400, "bad-tag", e.getMessage());
+          return;
+        }
+        if (publishers.isEmpty()) {
+          metrics.rejected("no-publisher-keys");
+          HttpErrors.send(exchange, 403, "untrusted-signature",
+              "this server trusts no publisher key; start it with publisher-keys set");
+          return;
+        }
+        TagRecord record;
+        try {
+          record = signed.verify(publishers.get());
+        } catch (GeneralSecurityException e) {
+          metrics.rejected("bad-signature");
+          HttpErrors.send(exchange, 403, "untrusted-signature", e.getMessage());
+          return;
+        }
+        if (!record.name().equals(name)) {
+          HttpErrors.send(exchange, 400, "tag-name-mismatch",
+              "the signed record is for tag \"" + record.name() + "\", not \"" + name + "\"");
+          return;
+        }
+        if (store.index().manifest(record.manifest()).isEmpty()) {
+          HttpErrors.send(exchange, 409, "missing-manifest",
+              "tag points to " + record.manifest() + ", which is not stored; upload the manifest first");
+          return;
+        }
+        long current;
+        try {
+          current = store.index().tagRevision(name);
+          store.index().putTag(name, record.revision(), body.get());
+        } catch (TagRevisionConflictException e) {
+          metrics.rejected("stale-revision");
+          ObjectNode err = HttpErrors.body("stale-revision", e.getMessage());
+          err.put("current", e.currentRevision());
+          err.put("offered", e.offeredRevision());
+          HttpErrors.send(exchange, 409, err);
+          return;
+        }
+        ObjectNode ok = CanonicalJson.object();
+        ok.put("name", name);
+        ok.put("revision", record.revision());
+        ok.put("manifest", record.manifest().toString());
+        exchange.setStatusCode(current == 0 ? 201 : 200);
+        HttpErrors.Json.send(exchange, ok);
+      }
+    };
+  }
+
+  static HttpHandler get(ObjectStore store, Auth auth) {
+    return new WorkerHandler() {
+      @Override
+      void handle(HttpServerExchange exchange) throws Exception {
+        if (!auth.require(exchange, Auth.Role.READ)) {
+          return;
+        }
+        String name = Requests.param(exchange, "name");
+        Optional<byte[]> tag = TagRecord.isValidName(name) ? store.index().tag(name) : Optional.empty();
+        if (tag.isEmpty()) {
+          HttpErrors.send(exchange, 404, "not-found", "no tag \"" + name + "\" in this store");
+          return;
+        }
+        var headers = exchange.getResponseHeaders();
+        headers.put(Headers.CACHE_CONTROL, "no-cache");
+        headers.put(Headers.CONTENT_TYPE, "application/json");
+        headers.put(Headers.CONTENT_LENGTH, tag.get().length);
+        exchange.getResponseSender().send(ByteBuffer.wrap(tag.get()));
+      }
+    };
+  }
+}
