@@ -26,8 +26,13 @@ mean_ms() {
   rm -f "$csv"
 }
 
-# row NAME OURS_MS REFERENCE_MS WHAT: one result line.
+# row NAME OURS_MS REFERENCE_MS WHAT: one timing line (ratio below 1.0: ours is faster).
 row() {
-  awk -v n="$1" -v a="$2" -v b="$3" -v w="$4" \
-    'BEGIN { printf "%-44s %9.2f ms %9.2f ms %7.2fx  %s\n", n, a, b, a / b, w }'
+  unit_row "$1" "$2" "$3" ms "$4"
+}
+
+# unit_row NAME OURS REFERENCE UNIT WHAT: one line in any unit; the ratio is ours/reference.
+unit_row() {
+  awk -v n="$1" -v a="$2" -v b="$3" -v u="$4" -v w="$5" \
+    'BEGIN { printf "%-44s %9.2f %-4s %9.2f %-4s %6.2fx  %s\n", n, a, u, b, u, (b == 0 ? 0 : a / b), w }'
 }

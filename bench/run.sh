@@ -24,7 +24,7 @@ echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /pro
 echo "java:    $(java -version 2>&1 | head -1)"
 echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo
-printf '%-44s %12s %12s %8s  %s\n' "benchmark" "ours" "reference" "ratio" "reference is"
+printf '%-44s %14s %14s %7s  %s\n' "benchmark" "ours" "reference" "ratio" "reference (ratio = ours/reference)"
 for n in "${names[@]}"; do
   if [ ! -f "$here/$n.sh" ]; then
     echo "no benchmark named $n (have: ${all[*]})" >&2

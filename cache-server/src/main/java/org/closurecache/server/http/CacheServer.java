@@ -79,9 +79,6 @@ public final class CacheServer implements AutoCloseable {
           .setServerOption(UndertowOptions.IDLE_TIMEOUT, idleMillis)
           .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT,
               (int) Math.min(Integer.MAX_VALUE, config.requestParseTimeout().toMillis()))
-          // a stalled client must not hold a worker thread forever
-          .setSocketOption(Options.READ_TIMEOUT, idleMillis)
-          .setSocketOption(Options.WRITE_TIMEOUT, idleMillis)
           .setHandler(graceful);
       if (ssl != null) {
         builder.addHttpsListener(config.port(), config.host(), ssl);
