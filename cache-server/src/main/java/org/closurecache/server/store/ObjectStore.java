@@ -1,0 +1,291 @@
+package org.closurecache.server.store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.closurecache.core.digest.Descriptor;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestMismatchException;
+import org.closurecache.core.digest.DigestingOutputStream;
+
+/**
+ * Verified object files under a {@link StoreLayout} plus their {@link StoreIndex} entries.
+ *
+ * <p>Write protocol ({@link #put}): stream the body into a new file in {@code tmp/} while
+ * hashing and counting it; refuse it as soon as it passes the size cap or, at the end, if it
+ * does not hash to its name; make it read-only (0444) and fsync it (data and inode, so the mode
+ * is durable too); rename it atomically to {@code objects/ab/<hex>}; fsync the shard directory;
+ * only then write the index entry. The mode is set before the rename so that a published object
+ * is never writable. An existing target counts as success: its name proves its content. On any
+ * failure before the rename the temp file is deleted and nothing is indexed.
+ *
+ * <p>Crash safety: every file in {@code objects/} with a valid name was complete and verified
+ * before it got that name, so {@link #reconcile()} (run by {@link #open}) can index files that
+ * lost their entry, drop entries whose file is gone and empty {@code tmp/} without re-hashing.
+ *
+ * <p>Thread-safe. Puts run concurrently, including puts of the same digest. {@link #reconcile()}
+ * waits for puts in flight and blocks new ones while it runs, because it empties {@code tmp/}.
+ */
+public final class ObjectStore implements AutoCloseable {
+  public enum PutResult {
+    CREATED,
+    ALREADY_PRESENT
+  }
+
+  /** What {@link #reconcile()} changed. */
+  public record Reconciliation(
+      int tempFilesRemoved, int filesIndexed, int entriesDropped, int quarantined) {
+    public Reconciliation {
+      if (tempFilesRemoved < 0 || filesIndexed < 0 || entriesDropped < 0 || quarantined < 0) {
+        throw new IllegalArgumentException("reconciliation counts must not be negative");
+      }
+    }
+  }
+
+  private static final Set<PosixFilePermission> READ_ONLY =
+      PosixFilePermissions.fromString("r--r--r--");
+  private static final int COPY_BUFFER = 64 * 1024;
+
+  private final StoreLayout layout;
+  private final StoreIndex index;
+  private final long maxObjectSize;
+  private final Clock clock;
+  /** Read side: puts. Write side: reconcile, which deletes whatever is in tmp/. */
+  private final ReentrantReadWriteLock putsVsReconcile = new ReentrantReadWriteLock();
+  private final Reconciliation startupReconciliation;
+
+  private ObjectStore(StoreLayout layout, StoreIndex index, long maxObjectSize, Clock clock)
+      throws IOException {
+    this.layout = layout;
+    this.index = index;
+    this.maxObjectSize = maxObjectSize;
+    this.clock = clock;
+    this.startupReconciliation = reconcile();
+  }
+
+  public static ObjectStore open(Path root, long maxObjectSize) throws IOException {
+    return open(root, maxObjectSize, Clock.systemUTC());
+  }
+
+  /** As {@link #open(Path, long)}, with the clock that stamps {@code storedAtMillis}. */
+  public static ObjectStore open(Path root, long maxObjectSize, Clock clock) throws IOException {
+    if (maxObjectSize < 0) {
+      throw new IllegalArgumentException("maxObjectSize must not be negative: " + maxObjectSize);
+    }
+    Objects.requireNonNull(clock, "clock");
+    StoreLayout layout = StoreLayout.at(root);
+    layout.create();
+    StoreIndex index = StoreIndex.open(layout.indexDir());
+    try {
+      return new ObjectStore(layout, index, maxObjectSize, clock);
+    } catch (IOException | RuntimeException | Error e) {
+      index.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Stores {@code body} as {@code expected}, reading and verifying all of it.
+   *
+   * @param declaredLength the body's length if known (e.g. Content-Length), else -1
+   * @throws ObjectTooLargeException if declared or actual length exceeds {@link #maxObjectSize()}
+   * @throws DigestMismatchException if the bytes do not hash to {@code expected}
+   */
+  public PutResult put(Digest expected, InputStream body, long declaredLength)
+      throws IOException {
+    Objects.requireNonNull(expected, "expected");
+    Objects.requireNonNull(body, "body");
+    if (declaredLength < -1) {
+      throw new IllegalArgumentException("declaredLength must be -1 or >= 0: " + declaredLength);
+    }
+    if (declaredLength > maxObjectSize) {
+      throw new ObjectTooLargeException("object " + expected, maxObjectSize, declaredLength);
+    }
+    putsVsReconcile.readLock().lock();
+    try {
+      Path temp = layout.newTempFile();
+      try {
+        Descriptor written = writeVerified(temp, expected, body, declaredLength);
+        PutResult result = publish(temp, layout.objectPath(expected));
+        if (result == PutResult.CREATED || index.object(expected).isEmpty()) {
+          index.putObjects(Map.of(expected, new ObjectRecord(written.size(), clock.millis())));
+        }
+        return result;
+      } catch (IOException | RuntimeException | Error e) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException deleteError) {
+          e.addSuppressed(deleteError);
+        }
+        throw e;
+      }
+    } finally {
+      putsVsReconcile.readLock().unlock();
+    }
+  }
+
+  private Descriptor writeVerified(Path temp, Digest expected, InputStream body, long declared)
+      throws IOException {
+    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+      OutputStream toFile = Channels.newOutputStream(channel);
+      DigestingOutputStream out = new DigestingOutputStream(toFile);
+      byte[] buffer = new byte[COPY_BUFFER];
+      long total = 0;
+      while (true) {
+        // Never ask for more than one byte past the cap: an oversized body is refused after
+        // reading at most maxObjectSize + 1 bytes of it.
+        int n = body.read(buffer, 0, (int) Math.min(buffer.length, maxObjectSize - total + 1));
+        if (n < 0) {
+          break;
+        }
+        total += n;
+        if (total > maxObjectSize) {
+          throw new ObjectTooLargeException("object " + expected, maxObjectSize, total);
+        }
+        out.write(buffer, 0, n);
+      }
+      if (declared >= 0 && total != declared) {
+        throw new IOException(
+            "object " + expected + ": body has " + total + " bytes but " + declared
+                + " were declared; the upload was truncated or its length header is wrong");
+      }
+      Descriptor descriptor = out.descriptor();
+      if (!descriptor.digest().equals(expected)) {
+        throw new DigestMismatchException("object body", expected, descriptor.digest());
+      }
+      Files.setPosixFilePermissions(temp, READ_ONLY);
+      channel.force(true);
+      return descriptor;
+    }
+  }
+
+  private PutResult publish(Path temp, Path target) throws IOException {
+    Path shard = target.getParent();
+    if (!Files.isDirectory(shard)) {
+      Files.createDirectories(shard);
+      Durability.fsyncDirectory(layout.objectsDir());
+    }
+    PutResult result;
+    if (Files.exists(target)) {
+      Files.delete(temp);
+      result = PutResult.ALREADY_PRESENT;
+    } else {
+      // rename(2): atomic, and should a concurrent put of the same digest win the race, it
+      // replaces a file with identical bytes.
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      result = PutResult.CREATED;
+    }
+    // Also when the file already existed: a concurrent put may have renamed it but not yet
+    // synced the directory, and this caller is about to be told the object is durable.
+    Durability.fsyncDirectory(shard);
+    return result;
+  }
+
+  /** True if the index has an entry and the file exists. */
+  public boolean contains(Digest d) throws IOException {
+    return index.object(d).isPresent() && Files.isRegularFile(layout.objectPath(d));
+  }
+
+  /** The object's file if it exists; no index lookup, so a GET costs one stat. */
+  public Optional<Path> file(Digest d) {
+    Path p = layout.objectPath(d);
+    return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+  }
+
+  /** The digests that are not stored (no entry or no file), in input order. */
+  public List<Digest> missing(List<Digest> digests) throws IOException {
+    List<Digest> notIndexed = index.missing(digests);
+    Set<Digest> absent = new HashSet<>(notIndexed);
+    List<Digest> result = new ArrayList<>();
+    for (Digest d : digests) {
+      if (absent.contains(d) || !Files.isRegularFile(layout.objectPath(d))) {
+        result.add(d);
+      }
+    }
+    return result;
+  }
+
+  public StoreIndex index() {
+    return index;
+  }
+
+  public StoreLayout layout() {
+    return layout;
+  }
+
+  public long maxObjectSize() {
+    return maxObjectSize;
+  }
+
+  /** What {@link #open} found and repaired. */
+  public Reconciliation startupReconciliation() {
+    return startupReconciliation;
+  }
+
+  /** Brings index and files into agreement; see {@link StoreReconciler}. */
+  public Reconciliation reconcile() throws IOException {
+    putsVsReconcile.writeLock().lock();
+    try {
+      return StoreReconciler.run(layout, index);
+    } finally {
+      putsVsReconcile.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Deletes objects: files first, then their index entries in one batch, so a crash in between
+   * leaves only entries without files, which {@link #reconcile()} drops. Returns the bytes of
+   * the files deleted.
+   */
+  public long delete(Collection<Digest> digests) throws IOException {
+    List<Digest> deleted = new ArrayList<>();
+    long freed = 0;
+    try {
+      for (Digest d : new LinkedHashSet<>(digests)) {
+        Path p = layout.objectPath(d);
+        try {
+          long size = Files.size(p);
+          Files.delete(p);
+          freed += size;
+        } catch (NoSuchFileException gone) {
+          // already gone: still drop the entry
+        }
+        deleted.add(d);
+      }
+    } finally {
+      // Even after a failure, drop the entries of the files that are gone.
+      index.deleteObjects(deleted);
+    }
+    return freed;
+  }
+
+  @Override
+  public void close() {
+    index.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ObjectStore[" + layout.root() + "]";
+  }
+}
