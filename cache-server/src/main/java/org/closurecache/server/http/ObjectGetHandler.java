@@ -8,6 +8,7 @@ import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.Methods;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
@@ -18,7 +19,7 @@ import org.closurecache.server.store.StoreLayout;
 
 /**
  * {@code GET}/{@code HEAD /v1/objects/{digest}}: an object's bytes, sent from the file with
- * {@code sendfile} (zero copy).
+ * {@code sendfile} (zero copy; {@link FileTransfer}), or with the headers in one write when small.
  *
  * <ul>
  *   <li>200 with {@code Content-Length}, strong {@code ETag} (the digest) and
@@ -35,6 +36,8 @@ import org.closurecache.server.store.StoreLayout;
  */
 final class ObjectGetHandler implements HttpHandler {
   static final String CACHE_CONTROL = "public, max-age=31536000, immutable";
+  /** Bodies up to this size are read and sent with the headers; larger ones go by sendfile. */
+  static final long SMALL = 64 << 10;
   private static final HttpString ACCEPT_RANGES = Headers.ACCEPT_RANGES;
 
   private final StoreLayout layout;
@@ -100,14 +103,18 @@ final class ObjectGetHandler implements HttpHandler {
         exchange.endExchange();
         return;
       }
-      Sender sender = exchange.getResponseSender();
-      IoCallback done = new CloseAfter(channel, metrics, length);
       handedOver = true;
-      if (end == size - 1) {
-        channel.position(start);
-        sender.transferFrom(channel, done);
+      if (length <= SMALL) {
+        // one writev carries headers and body; sendfile would cost a second system call
+        ByteBuffer body = ByteBuffer.allocate((int) length);
+        while (body.hasRemaining() && channel.read(body, start + body.position()) > 0) {
+          // read the slice
+        }
+        channel.close();
+        body.flip();
+        exchange.getResponseSender().send(body, new Counted(metrics, length));
       } else {
-        sender.send(channel.map(FileChannel.MapMode.READ_ONLY, start, length), done);
+        FileTransfer.start(exchange, channel, start, length, metrics);
       }
     } finally {
       if (!handedOver) {
@@ -129,27 +136,17 @@ final class ObjectGetHandler implements HttpHandler {
     return false;
   }
 
-  /** Closes the file when the transfer ends, either way, and counts what was sent. */
-  private record CloseAfter(FileChannel channel, ServerMetrics metrics, long length) implements IoCallback {
+  /** Counts a small body once it is sent, then ends the exchange. */
+  private record Counted(ServerMetrics metrics, long length) implements IoCallback {
     @Override
     public void onComplete(HttpServerExchange exchange, Sender sender) {
-      close();
       metrics.served(length);
       IoCallback.END_EXCHANGE.onComplete(exchange, sender);
     }
 
     @Override
     public void onException(HttpServerExchange exchange, Sender sender, IOException exception) {
-      close();
       IoCallback.END_EXCHANGE.onException(exchange, sender, exception);
-    }
-
-    private void close() {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // a read-only file: nothing was written that closing could lose
-      }
     }
   }
 }
