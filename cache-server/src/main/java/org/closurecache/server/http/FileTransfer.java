@@ -42,6 +42,8 @@ final class FileTransfer implements ChannelListener<StreamSinkChannel> {
   public void handleEvent(StreamSinkChannel out) {
     try {
       while (remaining > 0) {
+        // some conduits in the chain read from the channel's own position, not the argument
+        file.position(position);
         long n = out.transferFrom(file, position, remaining);
         if (n == 0) {
           if (position >= file.size()) {
