@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.closurecache.server.config.ServerConfig;
 import org.closurecache.server.http.CacheServer;
 import picocli.CommandLine.Command;
@@ -26,6 +28,10 @@ import picocli.CommandLine.Spec;
         "  cache-server serve --store /srv/closure-cache --listen 0.0.0.0:7070 --tokens-file /etc/closure-cache/tokens \\",
         "      --publisher-key /etc/closure-cache/publisher.pub"})
 final class ServeCommand implements Callable<Integer> {
+  // Held strongly: java.util.logging forgets the level of a logger nobody references.
+  private static final Logger XNIO_LOG = Logger.getLogger("org.xnio");
+  private static final Logger UNDERTOW_LOG = Logger.getLogger("io.undertow");
+
   @Spec CommandSpec spec;
 
   @Option(names = "--store", paramLabel = "DIR", description = "The store's directory (default var/store).")
@@ -57,6 +63,9 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Their start-up banners are noise next to the one line this command prints.
+    XNIO_LOG.setLevel(Level.WARNING);
+    UNDERTOW_LOG.setLevel(Level.WARNING);
     ServerConfig cfg = Settings.load(config, flags());
     CacheServer server = CacheServer.start(cfg);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cache-server-shutdown"));
