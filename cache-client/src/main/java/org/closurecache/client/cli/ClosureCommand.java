@@ -2,26 +2,15 @@ package org.closurecache.client.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.closurecache.client.capture.ClosureReport;
-import org.closurecache.client.capture.ProgramLocator;
 import org.closurecache.core.capture.ClosureCapture;
-import org.closurecache.core.capture.EnvFilter;
-import org.closurecache.core.capture.StraceRecorder;
-import org.closurecache.core.elf.ElfFile;
-import org.closurecache.core.elf.ElfReader;
 import org.closurecache.core.manifest.ManifestCodec;
-import org.closurecache.core.resolve.HostResolver;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code cache-client closure}: show (or emit as a manifest) what a program needs to run. */
 @Command(
@@ -42,65 +31,20 @@ final class ClosureCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the manifest (canonical JSON) instead of the table.")
   boolean json;
 
-  @Option(names = "--trace", description = "Run the program once under strace -f and add every file it opened for reading or executed (with their own ELF closures).")
-  boolean trace;
-
-  @Option(names = "--include", paramLabel = "P", description = "Add a file, a directory (recursively) or a glob (quote it), with the ELF closure of any shared object in it. Repeatable.")
-  List<String> includes = new ArrayList<>();
-
-  @Option(names = "--trace-exclude", paramLabel = "PREFIX", description = "Leave files under PREFIX out of the recording (added to the defaults: ${DEFAULT-VALUE}).")
-  List<String> traceExclude = new ArrayList<>();
-
-  @Option(names = "--drop-env", paramLabel = "PATTERN", description = "Also leave environment variables matching PATTERN (case-insensitive, * wildcard) out of the recorded launch.")
-  List<String> dropEnv = new ArrayList<>();
-
-  @Option(names = "--keep-env", paramLabel = "PATTERN", description = "Keep variables matching PATTERN even if a drop pattern matches.")
-  List<String> keepEnv = new ArrayList<>();
-
-  @Option(names = "--trace-timeout", paramLabel = "SECONDS", defaultValue = "600", description = "Kill the recording run after this long (default ${DEFAULT-VALUE}).")
-  long traceTimeout;
-
   @Option(names = "--full-digests", description = "Show whole digests in the table.")
   boolean fullDigests;
 
-  @Parameters(index = "0", paramLabel = "PROGRAM", description = "The program: a path, or a name looked up in PATH.")
-  String program;
-
-  @Parameters(index = "1..*", paramLabel = "ARGS", description = "Its arguments, recorded in the launch (and used by --trace).")
-  List<String> args = new ArrayList<>();
+  @Mixin CaptureOptions capture;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    Map<String, String> env = System.getenv();
-    String cwd = Path.of("").toAbsolutePath().toString();
-    String path = ProgramLocator.locate(program, env.get("PATH"), cwd);
-    ElfFile elf = ElfReader.read(Path.of(path));
-    HostResolver.Built built = HostResolver.forInterpreter(elf.interpreter().orElse(HostResolver.X86_64_INTERPRETER));
-    built.warning().ifPresent(w -> err.println("warning: " + w));
-    List<String> exclude = new ArrayList<>(ClosureCapture.DEFAULT_TRACE_EXCLUDE);
-    exclude.addAll(traceExclude);
-    ClosureCapture.Options options = new ClosureCapture.Options(
-        includes, trace, exclude, EnvFilter.defaults().with(dropEnv, keepEnv));
-    List<String> argv = new ArrayList<>();
-    argv.add(program);
-    argv.addAll(args);
-    Path scratch = Files.createTempDirectory("closure-cache-");
-    ClosureCapture.Capture capture;
-    try {
-      capture = new ClosureCapture(built.resolver(), new StraceRecorder("strace", traceTimeout), scratch)
-          .capture(path, argv, env, cwd, options);
-    } finally {
-      Files.deleteIfExists(scratch);
-    }
-    capture.warnings().forEach(w -> err.println("warning: " + w));
-    err.flush();
+    ClosureCapture.Capture result = capture.capture(spec.commandLine().getErr());
     if (json) {
-      out.println(new String(ManifestCodec.toCanonicalBytes(capture.manifest()), StandardCharsets.UTF_8));
+      out.println(new String(ManifestCodec.toCanonicalBytes(result.manifest()), StandardCharsets.UTF_8));
       out.flush();
     } else {
-      ClosureReport.print(capture, fullDigests, out);
+      ClosureReport.print(result, fullDigests, out);
     }
     return 0;
   }

@@ -1,0 +1,86 @@
+package org.closurecache.client.bundle;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.closurecache.client.cache.NodeCache;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.json.CanonicalJson;
+import org.closurecache.core.manifest.ManifestCodec;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.sign.SignedManifest;
+
+/**
+ * Writes a {@link Bundle} of one complete closure from the node cache: to a temporary file next to
+ * the target, renamed into place when whole, so a failed export leaves no partial bundle. A
+ * target ending in {@code .gz} is gzipped. Not thread-safe.
+ */
+public final class BundleWriter {
+  /** What an export wrote. */
+  public record Result(Digest manifest, int objects, long bytes) {}
+
+  private BundleWriter() {}
+
+  public static Result export(NodeCache cache, Digest manifest, Optional<String> tag, Optional<byte[]> signedTag,
+      Path target) throws IOException {
+    if (!cache.isComplete(manifest)) {
+      throw new IOException("closure " + manifest + " is not complete in this cache; pull it first");
+    }
+    byte[] envelope = cache.manifest(manifest).orElseThrow();
+    Manifest m = ManifestCodec.fromJson(CanonicalJson.parse(envelope, SignedManifest.MAX_BYTES, "manifest")
+        .get("manifest"));
+    Path parent = target.toAbsolutePath().getParent();
+    Path temp = Files.createTempFile(parent, ".export-", ".tmp");
+    long bytes = 0;
+    try {
+      try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
+          OutputStream maybeGzip = target.toString().endsWith(".gz") ? new GZIPOutputStream(file, 1 << 16) : file;
+          TarArchiveOutputStream tar = new TarArchiveOutputStream(maybeGzip)) {
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        put(tar, Bundle.MARKER, Bundle.MARKER_CONTENT);
+        put(tar, "manifests/" + manifest.hex() + ".json", envelope);
+        if (tag.isPresent() && signedTag.isPresent()) {
+          put(tar, "tags/" + tag.get() + ".json", signedTag.get());
+        }
+        for (Digest d : m.objectDigests()) {
+          Path object = cache.layout().objectPath(d);
+          TarArchiveEntry entry = new TarArchiveEntry("objects/" + d.hex());
+          long size = Files.size(object);
+          entry.setSize(size);
+          entry.setMode(0444);
+          tar.putArchiveEntry(entry);
+          Files.copy(object, tar);
+          tar.closeArchiveEntry();
+          bytes += size;
+        }
+        tar.finish();
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    return new Result(manifest, m.objectDigests().size(), bytes);
+  }
+
+  private static void put(TarArchiveOutputStream tar, String name, byte[] content) throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(name);
+    entry.setSize(content.length);
+    entry.setMode(0444);
+    tar.putArchiveEntry(entry);
+    tar.write(content);
+    tar.closeArchiveEntry();
+  }
+}

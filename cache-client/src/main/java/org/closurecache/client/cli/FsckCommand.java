@@ -1,0 +1,76 @@
+package org.closurecache.client.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.closurecache.client.cache.NodeCache;
+import org.closurecache.client.cache.Staged;
+import org.closurecache.client.master.MasterClient;
+import org.closurecache.client.settings.ClientSettings;
+import org.closurecache.core.digest.Digest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cache-client fsck}: re-hash the cache, reconcile, quarantine, and optionally repair. */
+@Command(name = "fsck", mixinStandardHelpOptions = true,
+    description = {
+        "Re-hashes every object in the node cache and reconciles the index with the files: corrupt objects are moved to quarantine/ and dropped, missing files dropped, unindexed good files indexed; closures that lost an object are no longer complete. With --repair the lost objects are fetched again from the masters and the closures marked complete again.",
+        "",
+        "Exit status 0 when the cache is (now) clean, 1 when problems remain."})
+final class FsckCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--repair", description = "Fetch lost objects again and complete their closures.")
+  boolean repair;
+
+  @Mixin NodeOptions node;
+
+  @Override
+  public Integer call() throws Exception {
+    ClientSettings settings = node.settings();
+    PrintWriter out = spec.commandLine().getOut();
+    try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
+      NodeCache.FsckReport r = cache.fsck();
+      out.printf("%d objects checked; %d corrupt (quarantined), %d files missing, %d unindexed files indexed;"
+              + " %d closures incomplete%n", r.objectsChecked(), r.corrupt().size(), r.missingFiles().size(),
+          r.unindexedFilesIndexed(), r.incompleteClosures().size());
+      r.corrupt().forEach(d -> out.println("corrupt " + d));
+      r.missingFiles().forEach(d -> out.println("missing " + d));
+      boolean clean = r.refetch().isEmpty() && r.incompleteClosures().isEmpty();
+      if (repair && !clean) {
+        clean = repair(settings, cache, r, out);
+      }
+      out.flush();
+      return clean ? 0 : 1;
+    }
+  }
+
+  private boolean repair(ClientSettings settings, NodeCache cache, NodeCache.FsckReport r, PrintWriter out)
+      throws Exception {
+    List<Staged> staged = new ArrayList<>();
+    try (MasterClient master = node.master(settings)) {
+      for (Digest d : r.refetch()) {
+        var temp = cache.layout().newTempFile();
+        master.fetchObject(d, -1, temp);
+        staged.add(NodeCache.stage(d, temp));
+      }
+    }
+    cache.commit(staged);
+    boolean clean = true;
+    for (Digest closure : r.incompleteClosures()) {
+      try {
+        cache.markComplete(closure);
+        out.println("repaired " + closure);
+      } catch (IllegalStateException e) {
+        out.println("still incomplete " + closure + ": " + e.getMessage());
+        clean = false;
+      }
+    }
+    out.printf("refetched %d objects%n", staged.size());
+    return clean;
+  }
+}

@@ -1,0 +1,44 @@
+package org.closurecache.client.cli;
+
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.closurecache.client.cache.NodeCache;
+import org.closurecache.client.progress.Progress;
+import org.closurecache.client.running.RunningJobs;
+import org.closurecache.client.settings.ClientSettings;
+import org.closurecache.core.config.Units;
+import org.closurecache.core.digest.Digest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code cache-client gc}: shrink the node cache, least recently used first. */
+@Command(name = "gc", mixinStandardHelpOptions = true,
+    description = {"Evicts closures, least recently used first, until the cache's objects take at most --max-size (default: the quota setting). Never evicts a pinned closure, one a job is running from (it holds a lock on running/<manifest>), or an object a kept closure shares."})
+final class GcCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--max-size", paramLabel = "SIZE", description = "Target size, e.g. 20G (default: the quota setting).")
+  String maxSize;
+
+  @Mixin NodeOptions node;
+
+  @Override
+  public Integer call() throws Exception {
+    ClientSettings settings = node.settings();
+    long max = maxSize != null ? Units.parseSize(maxSize) : settings.quota().orElseThrow(() ->
+        new IllegalArgumentException("give --max-size SIZE or set a quota (CLOSURE_CACHE_QUOTA)"));
+    try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
+      Set<Digest> running = RunningJobs.inUse(cache.layout());
+      NodeCache.GcReport r = cache.gc(max, running);
+      var out = spec.commandLine().getOut();
+      out.printf("evicted %d closures, removed %d objects, freed %s; cache now %s%n", r.closuresEvicted(),
+          r.objectsRemoved(), Progress.human(r.bytesFreed()), Progress.human(r.bytesAfter()));
+      r.keptReasons().forEach(reason -> out.println("kept: " + reason));
+      out.flush();
+    }
+    return 0;
+  }
+}

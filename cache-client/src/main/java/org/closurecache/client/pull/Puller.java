@@ -1,0 +1,193 @@
+package org.closurecache.client.pull;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.closurecache.client.cache.NodeCache;
+import org.closurecache.client.cache.Staged;
+import org.closurecache.client.master.MasterClient;
+import org.closurecache.client.progress.Progress;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.json.JsonFormatException;
+import org.closurecache.core.manifest.FileEntry;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.sign.SignedManifest;
+import org.closurecache.core.sign.SignedTag;
+import org.closurecache.core.sign.TagRecord;
+import org.closurecache.core.sign.TrustedKeys;
+
+/**
+ * Pulls a job's closure into the node cache: resolves a tag (refusing one older than the cache
+ * has seen), verifies the manifest's signature against the trusted keys, computes what the cache
+ * lacks, fetches it in parallel (each object verified while it streams, by {@link MasterClient}),
+ * commits fetched objects in batches (one durability barrier and one index write per batch, by
+ * {@link NodeCache#commit}) while the next batch downloads, and marks the closure complete only
+ * when all of it is durable. Not thread-safe; one pull at a time per instance.
+ */
+public final class Puller {
+  /** Objects committed together: one filesystem sync and one index batch each. */
+  static final int BATCH = 256;
+
+  /** What a pull did. */
+  public record Result(Digest manifest, Optional<String> tag, int objects, int fetched, int present,
+      long bytesFetched, Duration took, Map<URI, Long> bytesByMaster) {}
+
+  private final MasterClient master;
+  private final NodeCache cache;
+  private final TrustedKeys trust;
+  private final int parallelism;
+
+  public Puller(MasterClient master, NodeCache cache, TrustedKeys trust, int parallelism) {
+    this.master = master;
+    this.cache = cache;
+    this.trust = trust;
+    this.parallelism = parallelism;
+  }
+
+  /** {@code ref}: a manifest digest ({@code sha256:…}) or a tag name. */
+  public Result pull(String ref, Progress progress) throws IOException {
+    long start = System.nanoTime();
+    Optional<String> tag = ref.startsWith(Digest.ALGORITHM + ":") ? Optional.empty() : Optional.of(ref);
+    Digest digest = tag.isPresent() ? resolveTag(tag.get()) : parseDigest(ref);
+    Manifest manifest = manifest(digest);
+    int objects = manifest.objectDigests().size();
+    if (cache.isComplete(digest)) {
+      cache.touch(digest);
+      return new Result(digest, tag, objects, 0, objects, 0, elapsed(start), master.bytesByMaster());
+    }
+    Map<Digest, Long> sizes = new java.util.HashMap<>();
+    for (FileEntry f : manifest.files().values()) {
+      sizes.put(f.digest(), f.size());
+    }
+    List<Digest> missing = cache.missing(manifest.objectDigests());
+    long bytes = missing.stream().mapToLong(sizes::get).sum();
+    progress.total(missing.size(), bytes);
+    fetchAll(missing, sizes, progress);
+    progress.finish();
+    cache.markComplete(digest);
+    cache.touch(digest);
+    return new Result(digest, tag, objects, missing.size(), objects - missing.size(), bytes, elapsed(start),
+        master.bytesByMaster());
+  }
+
+  private Digest resolveTag(String name) throws IOException {
+    TagRecord.requireValidName(name);
+    byte[] bytes = master.getTag(name).orElseThrow(() -> new IOException("no tag \"" + name + "\" on any master"));
+    TagRecord record;
+    try {
+      record = SignedTag.parse(bytes).verify(trust);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("tag \"" + name + "\" is not signed by a trusted key: " + e.getMessage(), e);
+    }
+    if (!record.name().equals(name)) {
+      throw new IOException("the master answered tag \"" + record.name() + "\" when asked for \"" + name + "\"");
+    }
+    // refuses a revision older than one this cache has accepted: a rollback
+    cache.recordTag(name, record.revision(), record.manifest());
+    return record.manifest();
+  }
+
+  private Manifest manifest(Digest digest) throws IOException {
+    Optional<byte[]> known = cache.manifest(digest);
+    byte[] bytes = known.isPresent() ? known.get()
+        : master.getManifest(digest).orElseThrow(() -> new IOException("no manifest " + digest + " on any master"));
+    SignedManifest envelope;
+    try {
+      envelope = SignedManifest.parse(bytes);
+    } catch (JsonFormatException e) {
+      throw new IOException("manifest " + digest + " is malformed: " + e.getMessage(), e);
+    }
+    if (!envelope.manifestDigest().equals(digest)) {
+      throw new IOException("asked for manifest " + digest + " but got " + envelope.manifestDigest());
+    }
+    Manifest manifest;
+    try {
+      manifest = envelope.verify(trust);
+    } catch (GeneralSecurityException e) {
+      throw new IOException("manifest " + digest + " is not signed by a trusted key: " + e.getMessage(), e);
+    }
+    if (known.isEmpty()) {
+      cache.putManifest(digest, bytes);
+    }
+    return manifest;
+  }
+
+  /** Fetches batch k+1 while batch k is being made durable. */
+  private void fetchAll(List<Digest> missing, Map<Digest, Long> sizes, Progress progress) throws IOException {
+    if (missing.isEmpty()) {
+      return;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, missing.size()), r -> {
+      Thread t = new Thread(r, "closure-fetch");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      int batches = (missing.size() + BATCH - 1) / BATCH;
+      CompletableFuture<List<Staged>> next = fetchBatch(missing, 0, sizes, pool, progress);
+      for (int b = 0; b < batches; b++) {
+        List<Staged> staged = join(next);
+        if (b + 1 < batches) {
+          next = fetchBatch(missing, b + 1, sizes, pool, progress);
+        }
+        cache.commit(staged);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private CompletableFuture<List<Staged>> fetchBatch(List<Digest> missing, int batch, Map<Digest, Long> sizes,
+      ExecutorService pool, Progress progress) {
+    List<CompletableFuture<Staged>> parts = new ArrayList<>();
+    for (Digest d : missing.subList(batch * BATCH, Math.min(missing.size(), (batch + 1) * BATCH))) {
+      parts.add(CompletableFuture.supplyAsync(() -> {
+        try {
+          var temp = cache.layout().newTempFile();
+          master.fetchObject(d, sizes.get(d), temp);
+          progress.advance(1, sizes.get(d));
+          return new Staged(d, temp, sizes.get(d));
+        } catch (IOException e) {
+          throw new CompletionException(e);
+        }
+      }, pool));
+    }
+    return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]))
+        .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+  }
+
+  private static List<Staged> join(CompletableFuture<List<Staged>> f) throws IOException {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw e;
+    } catch (java.util.concurrent.CancellationException e) {
+      throw new InterruptedIOException("pull cancelled");
+    }
+  }
+
+  private static Digest parseDigest(String ref) throws IOException {
+    try {
+      return Digest.parse(ref);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("not a manifest digest: " + e.getMessage(), e);
+    }
+  }
+
+  private static Duration elapsed(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+}
