@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-        "Serves the content-addressed store over HTTP (API v1: objects, the missing-objects batch, signed manifests and tags, /healthz, /metrics). On start it empties the store's temp area and reconciles its index with the object files; on SIGTERM it stops accepting, lets requests in flight finish (shutdown-grace), and exits.",
+        "Serves the content-addressed store over HTTP (API v1: objects, the missing-objects batch, signed manifests and tags, /healthz, /metrics). On start it empties the store's temp area and reconciles its index with the object files; on SIGTERM it stops accepting, lets requests in flight finish (shutdown-grace), and exits 0.",
         "",
         "Settings come from defaults, then --config FILE (Java properties: store, listen, max-object-size, tokens-file, reads-open, publisher-keys, tls-cert, tls-key, max-missing-batch, idle-timeout, request-parse-timeout, max-header-size, io-threads, worker-threads, shutdown-grace), then these flags."},
     footer = {"", "Examples:",
@@ -69,12 +69,28 @@ final class ServeCommand implements Callable<Integer> {
     ServerConfig cfg = Settings.load(config, flags());
     CacheServer server = CacheServer.start(cfg);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cache-server-shutdown"));
+    stopOnSigterm(server);
     var err = spec.commandLine().getErr();
     err.printf("cache-server: serving %s on %s (%d objects, %d bytes)%n", cfg.store().toAbsolutePath(),
         server.baseUrl(), server.store().index().objectCount(), server.store().index().objectBytes());
     err.flush();
     server.awaitStop();
     return 0;
+  }
+
+  /**
+   * SIGTERM is how service managers stop a server normally, so it is a clean stop: close (grace
+   * for requests in flight), let {@link #call} return, exit 0. Left to the JVM, SIGTERM runs the
+   * shutdown hook but the process exits 143, which systemd and scripts count as a failure. The
+   * hook above still covers SIGINT and {@code -Xrs}, where this handler cannot be installed.
+   */
+  @SuppressWarnings("removal")
+  private static void stopOnSigterm(CacheServer server) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> server.close());
+    } catch (IllegalArgumentException | UnsupportedOperationException unavailable) {
+      // the JVM keeps SIGTERM (e.g. -Xrs): the shutdown hook closes the server, exit status 143
+    }
   }
 
   private Map<String, String> flags() {

@@ -92,6 +92,9 @@ public record ServerConfig(
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("listen must be HOST:PORT, got '" + listen + "'");
     }
+    if (newPort < 0 || newPort > 65535) {
+      throw new IllegalArgumentException("listen: port must be 0 to 65535, got '" + listen + "'");
+    }
     List<Path> keys = publisherKeys;
     if (s.containsKey("publisher-keys")) {
       keys = new ArrayList<>();
@@ -104,19 +107,45 @@ public record ServerConfig(
     return new ServerConfig(
         s.containsKey("store") ? base.resolve(s.get("store")) : store,
         newHost, newPort,
-        s.containsKey("max-object-size") ? Units.parseSize(s.get("max-object-size")) : maxObjectSize,
+        s.containsKey("max-object-size") ? parse(s, "max-object-size", Units::parseSize) : maxObjectSize,
         s.containsKey("tokens-file") ? Optional.of(base.resolve(s.get("tokens-file"))) : tokensFile,
-        s.containsKey("reads-open") ? bool(s.get("reads-open")) : readsOpen,
+        s.containsKey("reads-open") ? parse(s, "reads-open", ServerConfig::bool) : readsOpen,
         keys,
         s.containsKey("tls-cert") ? Optional.of(base.resolve(s.get("tls-cert"))) : tlsCert,
         s.containsKey("tls-key") ? Optional.of(base.resolve(s.get("tls-key"))) : tlsKey,
-        s.containsKey("max-missing-batch") ? Integer.parseInt(s.get("max-missing-batch").strip()) : maxMissingBatch,
-        s.containsKey("idle-timeout") ? Units.parseDuration(s.get("idle-timeout")) : idleTimeout,
-        s.containsKey("request-parse-timeout") ? Units.parseDuration(s.get("request-parse-timeout")) : requestParseTimeout,
-        s.containsKey("max-header-size") ? (int) Units.parseSize(s.get("max-header-size")) : maxHeaderSize,
-        s.containsKey("io-threads") ? Integer.parseInt(s.get("io-threads").strip()) : ioThreads,
-        s.containsKey("worker-threads") ? Integer.parseInt(s.get("worker-threads").strip()) : workerThreads,
-        s.containsKey("shutdown-grace") ? Units.parseDuration(s.get("shutdown-grace")) : shutdownGrace);
+        s.containsKey("max-missing-batch") ? parse(s, "max-missing-batch", ServerConfig::count) : maxMissingBatch,
+        s.containsKey("idle-timeout") ? parse(s, "idle-timeout", Units::parseDuration) : idleTimeout,
+        s.containsKey("request-parse-timeout")
+            ? parse(s, "request-parse-timeout", Units::parseDuration) : requestParseTimeout,
+        s.containsKey("max-header-size") ? parse(s, "max-header-size", ServerConfig::intSize) : maxHeaderSize,
+        s.containsKey("io-threads") ? parse(s, "io-threads", ServerConfig::count) : ioThreads,
+        s.containsKey("worker-threads") ? parse(s, "worker-threads", ServerConfig::count) : workerThreads,
+        s.containsKey("shutdown-grace") ? parse(s, "shutdown-grace", Units::parseDuration) : shutdownGrace);
+  }
+
+  /** Parses one setting; a bad value's error names the setting. */
+  private static <T> T parse(Map<String, String> settings, String key, java.util.function.Function<String, T> parser) {
+    try {
+      return parser.apply(settings.get(key));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int count(String s) {
+    try {
+      return Integer.parseInt(s.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a whole number: '" + s + "'");
+    }
+  }
+
+  private static int intSize(String s) {
+    long size = Units.parseSize(s);
+    if (size > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("size " + s + " is over 2 GiB");
+    }
+    return (int) size;
   }
 
   /** Reads a config file's settings. */

@@ -10,6 +10,7 @@ import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.server.metrics.ServerMetrics;
 import org.closurecache.server.store.ObjectStore;
 import org.closurecache.server.store.ObjectTooLargeException;
+import org.xnio.channels.ReadTimeoutException;
 
 /**
  * {@code PUT /v1/objects/{digest}}: stores an object, verified while it streams to disk.
@@ -18,7 +19,8 @@ import org.closurecache.server.store.ObjectTooLargeException;
  *   <li>201 when stored, 200 when the store already had it (the body is not read);
  *   <li>400 {@code digest-mismatch} naming expected and actual digests; nothing is kept;
  *   <li>401/403 without a write credential; 413 over the size cap (before reading when
- *       {@code Content-Length} says so); 507 when the store's disk is full.
+ *       {@code Content-Length} says so); 507 when the store's disk is full; 408 and a closed
+ *       connection when the body stalls for {@code idle-timeout} (see {@link WorkerHandler}).
  * </ul>
  *
  * <p>Blocking work: runs on a worker thread. Thread-safe.
@@ -51,9 +53,8 @@ final class ObjectPutHandler extends WorkerHandler {
       return;
     }
     long declared = exchange.getRequestContentLength();
-    exchange.startBlocking();
     try {
-      ObjectStore.PutResult result = store.put(digest, exchange.getInputStream(), declared);
+      ObjectStore.PutResult result = store.put(digest, Requests.blockingBody(exchange), declared);
       answer(exchange, result == ObjectStore.PutResult.CREATED ? 201 : 200, digest,
           result == ObjectStore.PutResult.CREATED);
     } catch (DigestMismatchException e) {
@@ -65,6 +66,9 @@ final class ObjectPutHandler extends WorkerHandler {
     } catch (ObjectTooLargeException e) {
       metrics.rejected("too-large");
       HttpErrors.send(exchange, 413, "too-large", e.getMessage());
+    } catch (ReadTimeoutException e) {
+      metrics.rejected("stalled");
+      throw e;
     } catch (IOException e) {
       if (isDiskFull(e)) {
         metrics.rejected("disk-full");
