@@ -1,0 +1,120 @@
+package org.closurecache.client.master;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Flow;
+
+/**
+ * A response body pulled chunk by chunk with a limit on how long one chunk may take.
+ *
+ * <p>Why not {@code BodyHandlers.ofInputStream()}: its {@code read} blocks with no timeout and the
+ * JDK's request timeout stops applying once headers arrive, so a master that sends headers and
+ * then goes quiet would hang a fetch thread forever. Here the HTTP client pushes chunks into a
+ * queue (one outstanding {@code request(1)}, so at most one chunk is buffered) and {@link #next}
+ * waits on the queue with a timeout; on a stall, an error or {@link #close} before the end, the
+ * subscription is cancelled, which closes the connection instead of returning it to the pool.
+ * One reader thread; the HTTP client's threads only call the subscriber methods.
+ */
+final class StreamedBody implements Flow.Subscriber<List<ByteBuffer>>, AutoCloseable {
+  /** Thrown when no byte arrived for the stall limit. */
+  static final class StalledException extends HttpTimeoutException {
+    StalledException(String message) {
+      super(message);
+    }
+  }
+
+  private static final Object END = new Object();
+  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private volatile Flow.Subscription subscription;
+  private volatile boolean finished;
+
+  @Override
+  public void onSubscribe(Flow.Subscription s) {
+    subscription = s;
+    if (finished) {
+      s.cancel(); // closed before the client subscribed us
+    } else {
+      s.request(1);
+    }
+  }
+
+  @Override
+  public void onNext(List<ByteBuffer> item) {
+    queue.add(item);
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    queue.add(t);
+  }
+
+  @Override
+  public void onComplete() {
+    queue.add(END);
+  }
+
+  /** The next chunk, or null at the end of the body; throws on a transport error or a stall. */
+  @SuppressWarnings("unchecked")
+  List<ByteBuffer> next(Duration stall) throws IOException {
+    if (finished) {
+      return null;
+    }
+    Object item;
+    try {
+      item = queue.poll(stall.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new InterruptedIOException("interrupted while reading a response body");
+    }
+    if (item == null) {
+      close();
+      throw new StalledException("no body byte for " + stall.toMillis() + " ms (stalled)");
+    }
+    if (item == END) {
+      finished = true;
+      return null;
+    }
+    if (item instanceof Throwable t) {
+      finished = true;
+      throw t instanceof IOException io ? io : new IOException("reading the body failed: " + t, t);
+    }
+    subscription.request(1);
+    return (List<ByteBuffer>) item;
+  }
+
+  /** Reads the whole body, refusing more than {@code max} bytes; each chunk has {@code stall} to arrive. */
+  byte[] readAll(int max, Duration stall) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (List<ByteBuffer> chunk; (chunk = next(stall)) != null; ) {
+      for (ByteBuffer b : chunk) {
+        if (out.size() + b.remaining() > max) {
+          close();
+          throw new IOException("the answer is over " + max + " bytes; is this URL a closure-cache master?");
+        }
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        out.write(a, 0, a.length);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /** Cancels the body unless it was read to the end (a cancelled HTTP/1.1 connection is closed). */
+  @Override
+  public void close() {
+    if (!finished) {
+      finished = true;
+      Flow.Subscription s = subscription;
+      if (s != null) {
+        s.cancel();
+      }
+    }
+  }
+}

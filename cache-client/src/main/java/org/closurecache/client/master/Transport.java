@@ -1,0 +1,160 @@
+package org.closurecache.client.master;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.closurecache.core.json.CanonicalJson;
+
+/**
+ * One HTTP/1.1 {@link HttpClient} for every master, and the rules for turning its answers into
+ * values, {@link Failover.NotHere}, {@link MasterRefusedException} or plain failures.
+ *
+ * <p>Requests are sent asynchronously and waited for here rather than with
+ * {@link HttpRequest.Builder#timeout}, so an upload can be judged by its progress and bodies can be
+ * read with a stall limit ({@link StreamedBody}). Thread-safe: the JDK client is, and this class
+ * holds nothing else mutable. {@link #close} stops the client's threads.
+ */
+final class Transport implements AutoCloseable {
+  private static final int MAX_ERROR_BODY = 64 << 10;
+
+  /** Status, headers and a not-yet-read body from one master; close it to release the connection. */
+  record Answer(URI master, String request, int status, HttpHeaders headers, StreamedBody body)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      body.close();
+    }
+  }
+
+  private final MasterOptions options;
+  private final ExecutorService executor;
+  private final HttpClient http;
+
+  Transport(MasterOptions options) {
+    this.options = options;
+    AtomicInteger n = new AtomicInteger();
+    this.executor = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "master-http-" + n.incrementAndGet());
+      t.setDaemon(true); // never keep a CLI alive
+      return t;
+    });
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(options.connectTimeout())
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .executor(executor)
+        .build();
+  }
+
+  /** A request to {@code path} (starting with "/") under {@code master}, with the token if one is configured. */
+  HttpRequest.Builder request(URI master, String path) {
+    String base = master.toString();
+    while (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    options.token().ifPresent(t -> b.header("Authorization", "Bearer " + t));
+    return b;
+  }
+
+  /**
+   * Sends {@code request} and waits for the status and headers: at most {@code headersLimit}, or,
+   * for an upload, {@code stallTimeout} without progress while sending and {@code requestTimeout}
+   * after the last byte went out.
+   */
+  Answer send(URI master, HttpRequest request, Duration headersLimit, UploadProgress upload) throws IOException {
+    String what = request.method() + " " + request.uri().getRawPath();
+    CompletableFuture<HttpResponse<Flow.Publisher<List<ByteBuffer>>>> future =
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofPublisher());
+    long start = System.nanoTime();
+    HttpResponse<Flow.Publisher<List<ByteBuffer>>> response;
+    try {
+      while (true) {
+        try {
+          response = future.get(upload == null ? headersLimit.toNanos() : 200_000_000L, TimeUnit.NANOSECONDS);
+          break;
+        } catch (TimeoutException e) {
+          long idle = System.nanoTime() - (upload == null ? start : Math.max(start, upload.lastNanos()));
+          Duration limit = upload == null ? headersLimit
+              : upload.done() ? options.requestTimeout() : options.stallTimeout();
+          if (upload == null || idle >= limit.toNanos()) {
+            future.cancel(true);
+            throw new HttpTimeoutException(what + ": no answer within " + limit.toMillis() + " ms"
+                + (upload != null && !upload.done() ? " (upload stalled)" : ""));
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException(what + " was interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(what + " failed: " + cause, cause);
+    }
+    StreamedBody body = new StreamedBody();
+    response.body().subscribe(body);
+    return new Answer(master, what, response.statusCode(), response.headers(), body);
+  }
+
+  /**
+   * The exception for an answer the caller did not expect: 404 is {@link Failover.NotHere} when
+   * {@code notFoundIsAbsence} (reads: another master may have it), 408 and 429 are transient,
+   * other 4xx are refusals, anything else (5xx, 3xx) is a failure of this master.
+   */
+  IOException unexpected(Answer a, boolean notFoundIsAbsence) {
+    int s = a.status();
+    if (s == 404 && notFoundIsAbsence) {
+      a.close(); // the body says nothing more; do not wait for it
+      return new Failover.NotHere("404 not-found");
+    }
+    byte[] raw;
+    try {
+      raw = a.body().readAll(MAX_ERROR_BODY, options.stallTimeout());
+    } catch (IOException e) {
+      raw = new byte[0];
+    }
+    String text = new String(raw, StandardCharsets.UTF_8);
+    String code = "http-" + s;
+    String message = text.length() > 300 ? text.substring(0, 300) + "…" : text;
+    try {
+      JsonNode node = CanonicalJson.parse(raw, MAX_ERROR_BODY, "error answer");
+      if (node.path("error").isTextual()) {
+        code = node.get("error").asText();
+        message = node.path("message").asText("");
+      }
+    } catch (IOException notJson) {
+      // a proxy's HTML error page: keep the raw text as the message
+    }
+    if (s >= 400 && s < 500 && s != 408 && s != 429) {
+      return new MasterRefusedException(a.master(), a.request(), s, code, message, text);
+    }
+    return new IOException("answered " + s + " " + code + (message.isBlank() ? "" : ": " + message.strip()));
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
