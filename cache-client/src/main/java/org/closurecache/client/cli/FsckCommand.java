@@ -2,13 +2,19 @@ package org.closurecache.client.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cache.Staged;
 import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.core.json.CanonicalJson;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.ManifestCodec;
+import org.closurecache.core.sign.SignedManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,13 +55,29 @@ final class FsckCommand implements Callable<Integer> {
     }
   }
 
+  /** Object sizes as the cached manifests record them. */
+  private static Map<Digest, Long> sizes(NodeCache cache) throws Exception {
+    Map<Digest, Long> out = new HashMap<>();
+    for (NodeCache.ClosureInfo c : cache.list()) {
+      byte[] envelope = cache.manifest(c.manifest()).orElseThrow();
+      Manifest m = ManifestCodec.fromJson(
+          CanonicalJson.parse(envelope, SignedManifest.MAX_BYTES, "manifest " + c.manifest()).get("manifest"));
+      m.files().values().forEach(f -> out.put(f.digest(), f.size()));
+    }
+    return out;
+  }
+
   private boolean repair(ClientSettings settings, NodeCache cache, NodeCache.FsckReport r, PrintWriter out)
       throws Exception {
+    Map<Digest, Long> sizes = sizes(cache);
     List<Staged> staged = new ArrayList<>();
     try (MasterClient master = node.master(settings)) {
       for (Digest d : r.refetch()) {
+        if (!sizes.containsKey(d)) {
+          continue;  // no closure needs it any more
+        }
         var temp = cache.layout().newTempFile();
-        master.fetchObject(d, -1, temp);
+        master.fetchObject(d, sizes.get(d), temp);
         staged.add(NodeCache.stage(d, temp));
       }
     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code cache-client pin} and {@code unpin}: keep a closure from gc, or let it go. */
 @Command(name = "pin", mixinStandardHelpOptions = true,
     description = {"Pins the closure REF (a manifest digest, or a tag this cache has pulled) so gc never evicts it."})
-final class PinCommand implements Callable<Integer> {
+class PinCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Mixin NodeOptions node;

@@ -1,0 +1,160 @@
+package org.closurecache.client.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.closurecache.server.http.CacheServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Export a pulled closure to a bundle; import it on an air-gapped node; refuse hostile bundles. */
+class BundleTest {
+  @TempDir Path dir;
+  Node node;
+  CacheServer master;
+  String git;
+  Path bundle;
+
+  @BeforeEach
+  void exportOne() throws Exception {
+    node = new Node(dir);
+    master = node.master("master");
+    git = node.publish(master, "git", "/usr/bin/git", "--version").lastLine();
+    Path cache = dir.resolve("cache");
+    assertEquals(0, node.pull(master.baseUrl(), cache, "git").status());
+    bundle = dir.resolve("git.tar");
+    Node.Run r = Node.cli("export", "--cache", cache.toString(), "git", "-o", bundle.toString());
+    assertEquals(0, r.status(), r.err());
+  }
+
+  @AfterEach
+  void stop() {
+    node.close();
+  }
+
+  Node.Run importInto(Path cache, Path file) {
+    return Node.cli("import", "--cache", cache.toString(), "--trust", node.pub.toString(), file.toString());
+  }
+
+  @Test
+  void import_onAnEmptyNode_givesACompleteClosureAndTheTag() throws Exception {
+    Path airGapped = dir.resolve("air");
+    Node.Run r = importInto(airGapped, bundle);
+    assertEquals(0, r.status(), r.err());
+    Node.Run ls = Node.cli("ls", "--json", "--cache", airGapped.toString());
+    assertTrue(ls.out().contains(git) && ls.out().contains("\"complete\":true") && ls.out().contains("\"git\""), ls.out());
+    assertEquals(0, Node.cli("fsck", "--cache", airGapped.toString()).status());
+  }
+
+  @Test
+  void import_gzippedBundle_works() throws Exception {
+    Path gz = dir.resolve("git.tar.gz");
+    assertEquals(0, Node.cli("export", "--cache", dir.resolve("cache").toString(), git, "-o", gz.toString()).status());
+    assertEquals(0, importInto(dir.resolve("air"), gz).status());
+  }
+
+  /** Rewrites the bundle, changing one entry (or adding one) as {@code edit} says. */
+  interface Edit {
+    void apply(TarArchiveEntry entry, byte[] content, TarArchiveOutputStream out) throws Exception;
+  }
+
+  Path rewrite(String name, Edit edit) throws Exception {
+    Path out = dir.resolve(name);
+    try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(bundle));
+        OutputStream file = Files.newOutputStream(out);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(file)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        byte[] content = in.readAllBytes();
+        edit.apply(e, content, tar);
+      }
+    }
+    return out;
+  }
+
+  static void copy(TarArchiveEntry e, byte[] content, TarArchiveOutputStream tar) throws Exception {
+    TarArchiveEntry copy = new TarArchiveEntry(e.getName());
+    copy.setSize(content.length);
+    tar.putArchiveEntry(copy);
+    tar.write(content);
+    tar.closeArchiveEntry();
+  }
+
+  void assertRefused(Path hostile, String why) throws Exception {
+    Path air = dir.resolve("air-" + hostile.getFileName());
+    Node.Run r = importInto(air, hostile);
+    assertEquals(1, r.status(), r.out());
+    assertTrue(r.err().contains(why), r.err());
+    assertTrue(r.err().contains("nothing was imported") || r.err().contains("bundle object"), r.err());
+    assertEquals("[]", Node.cli("ls", "--json", "--cache", air.toString()).out().strip());
+  }
+
+  @Test
+  void import_refusesAnObjectWhoseBytesWereChanged() throws Exception {
+    boolean[] once = {false};
+    Path hostile = rewrite("flipped.tar", (e, content, tar) -> {
+      if (e.getName().startsWith("objects/") && !once[0]) {
+        content[content.length / 2] ^= 1;
+        once[0] = true;
+      }
+      copy(e, content, tar);
+    });
+    assertRefused(hostile, "hash");
+  }
+
+  @Test
+  void import_refusesAMissingObject() throws Exception {
+    boolean[] once = {false};
+    Path hostile = rewrite("short.tar", (e, content, tar) -> {
+      if (e.getName().startsWith("objects/") && !once[0]) {
+        once[0] = true;
+        return;
+      }
+      copy(e, content, tar);
+    });
+    assertRefused(hostile, "neither in the bundle nor in the cache");
+  }
+
+  @Test
+  void import_refusesTraversalNamesAndLinks() throws Exception {
+    Path traversal = rewrite("traversal.tar", (e, content, tar) -> {
+      copy(e, content, tar);
+      if (e.getName().equals("closure-cache-bundle")) {
+        copy(new TarArchiveEntry("../../etc/evil"), "x".getBytes(), tar);
+      }
+    });
+    assertRefused(traversal, "unexpected entry");
+    Path link = rewrite("link.tar", (e, content, tar) -> {
+      copy(e, content, tar);
+      if (e.getName().equals("closure-cache-bundle")) {
+        TarArchiveEntry l = new TarArchiveEntry("objects/" + "0".repeat(64), TarArchiveEntry.LF_SYMLINK);
+        l.setLinkName("/etc/passwd");
+        tar.putArchiveEntry(l);
+        tar.closeArchiveEntry();
+      }
+    });
+    assertRefused(link, "not a regular file");
+  }
+
+  @Test
+  void import_refusesAnUntrustedSignatureAndGarbage() throws Exception {
+    Node stranger = new Node(dir.resolve("stranger"));
+    Node.Run r = Node.cli("import", "--cache", dir.resolve("air").toString(), "--trust", stranger.pub.toString(),
+        bundle.toString());
+    assertEquals(1, r.status());
+    assertTrue(r.err().contains("nothing was imported"), r.err());
+    Path junk = dir.resolve("junk.tar");
+    Files.writeString(junk, "not a tar at all", StandardCharsets.UTF_8);
+    assertRefused(junk, "marker");
+  }
+}
