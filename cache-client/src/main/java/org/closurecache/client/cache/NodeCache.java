@@ -1,0 +1,396 @@
+package org.closurecache.client.cache;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.closurecache.client.cache.CacheCodec.ClosureState;
+import org.closurecache.core.digest.Descriptor;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestMismatchException;
+import org.closurecache.core.digest.DigestingInputStream;
+
+/**
+ * A node's local cache of verified objects, the manifests that name them, and which closures are
+ * complete, pinned and recently used. Layout: {@link CacheLayout}; index formats: {@link
+ * CacheCodec}.
+ *
+ * <p><b>One writing process.</b> RocksDB allows one writer process per database, and a node may
+ * start 128 ranks that all pull at once. {@link #open} therefore takes an exclusive lock on {@code
+ * root/lock} first (blocking, telling its {@link Waiter} once whom it waits for) and holds it until
+ * {@link #close()}; every method that writes the cache runs under it. A second process waits, then
+ * finds the objects present and fetches nothing. Readers that must not wait use {@link
+ * #openReadOnly}: no lock, a snapshot of the index as of opening, query methods only.
+ *
+ * <p><b>Durability.</b> An object is indexed only after its file and its name are durable ({@link
+ * #commit}: one {@code syncfs} per batch for data, one for names, one {@code WriteBatch}). Object
+ * entries are not WAL-synced; manifests, closure flags and tags are. A writer that opens a cache
+ * its predecessor did not close in order (crash, {@code kill -9}, power loss) empties {@code tmp/}
+ * and reconciles index and files: unindexed files are indexed, entries without files dropped,
+ * anything else in {@code objects/} quarantined, and closures that lost an object lose their
+ * complete mark. After an orderly close it only empties {@code tmp/}.
+ *
+ * <p><b>Thread-safety.</b> Thread-safe within the process; the file lock is per process (and a
+ * per-root permit keeps a second instance in the same process waiting too). Commits, manifest
+ * writes and completion marks run concurrently; {@link #gc} and {@link #fsck} exclude them.
+ * {@link #close()} waits for operations in flight.
+ */
+public final class NodeCache implements AutoCloseable {
+  /** One stored manifest and its closure's state. */
+  public record ClosureInfo(Digest manifest, String entry, int objects, long bytes, boolean complete,
+      boolean pinned, Instant lastUsed, List<String> tags) {
+    public ClosureInfo {
+      Objects.requireNonNull(manifest, "manifest");
+      Objects.requireNonNull(entry, "entry");
+      Objects.requireNonNull(lastUsed, "lastUsed");
+      if (objects < 0 || bytes < 0) {
+        throw new IllegalArgumentException("objects and bytes must not be negative");
+      }
+      tags = List.copyOf(tags);
+    }
+  }
+
+  /** What {@link #fsck} found; {@code refetch} are the lost objects a stored manifest names. */
+  public record FsckReport(int objectsChecked, List<Digest> corrupt, List<Digest> missingFiles,
+      int unindexedFilesIndexed, int quarantined, List<Digest> incompleteClosures, List<Digest> refetch) {
+    public FsckReport {
+      if (objectsChecked < 0 || unindexedFilesIndexed < 0 || quarantined < 0) {
+        throw new IllegalArgumentException("fsck counts must not be negative");
+      }
+      corrupt = List.copyOf(corrupt);
+      missingFiles = List.copyOf(missingFiles);
+      incompleteClosures = List.copyOf(incompleteClosures);
+      refetch = List.copyOf(refetch);
+    }
+
+    public boolean clean() {
+      return corrupt.isEmpty() && missingFiles.isEmpty() && unindexedFilesIndexed == 0 && quarantined == 0;
+    }
+  }
+
+  /** What {@link #gc} did; {@code keptReasons} says what it was not allowed to evict, and why. */
+  public record GcReport(int closuresEvicted, int objectsRemoved, long bytesFreed, long bytesAfter,
+      List<String> keptReasons) {
+    public GcReport {
+      if (closuresEvicted < 0 || objectsRemoved < 0 || bytesFreed < 0 || bytesAfter < 0) {
+        throw new IllegalArgumentException("gc counts must not be negative");
+      }
+      keptReasons = List.copyOf(keptReasons);
+    }
+  }
+
+  private final CacheLayout layout;
+  private final CacheLock lock; // null when read-only
+  private final CacheDatabase rocks;
+  private final ObjectTable objects;
+  private final ClosureTable closures;
+  private final TagTable tags;
+  private final ObjectCommitter committer;
+  private final Closures closureChecks;
+  private final Clock clock;
+  /** Shared: commit, putManifest, markComplete. Exclusive: gc, fsck, close. */
+  private final ReentrantReadWriteLock maintenance = new ReentrantReadWriteLock();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private NodeCache(CacheLayout layout, CacheLock lock, CacheDatabase rocks, ObjectTable objects, Clock clock) {
+    this.layout = layout;
+    this.lock = lock;
+    this.rocks = rocks;
+    this.objects = objects;
+    this.closures = new ClosureTable(rocks);
+    this.tags = new TagTable(rocks);
+    this.committer = new ObjectCommitter(layout, objects, clock);
+    this.closureChecks = new Closures(rocks, objects, closures, tags);
+    this.clock = clock;
+  }
+
+  /** Opens (creating if needed) the cache for writing; blocks while another process holds it. */
+  public static NodeCache open(Path root, Waiter waiter) throws IOException {
+    return open(root, waiter, Clock.systemUTC());
+  }
+
+  /** As {@link #open(Path, Waiter)}, with the clock for storedAt and last-used times. */
+  public static NodeCache open(Path root, Waiter waiter, Clock clock) throws IOException {
+    Objects.requireNonNull(waiter, "waiter");
+    Objects.requireNonNull(clock, "clock");
+    CacheLayout layout = CacheLayout.at(root);
+    layout.create();
+    CacheLock lock = CacheLock.acquire(layout.lockFile(), waiter);
+    CacheDatabase rocks = null;
+    try {
+      rocks = CacheDatabase.open(layout.indexDir());
+      ObjectTable objects = ObjectTable.load(rocks, layout);
+      NodeCache cache = new NodeCache(layout, lock, rocks, objects, clock);
+      if (objects.takeCleanClose()) {
+        CacheReconciler.emptyTmp(layout); // safe: whoever wrote there is gone, we hold the lock
+      } else {
+        CacheReconciler.Result r = CacheReconciler.run(layout, objects, false);
+        if (!r.missingFiles().isEmpty()) {
+          cache.closureChecks.revokeIncomplete();
+        }
+      }
+      return cache;
+    } catch (IOException | RuntimeException | Error e) {
+      if (rocks != null) {
+        rocks.close();
+      }
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** Opens an existing cache for queries only: no lock, no waiting, the index as of now. */
+  public static NodeCache openReadOnly(Path root) throws IOException {
+    CacheLayout layout = CacheLayout.at(root);
+    CacheDatabase rocks = CacheDatabase.openReadOnly(layout.indexDir());
+    try {
+      return new NodeCache(layout, null, rocks, ObjectTable.load(rocks, layout), Clock.systemUTC());
+    } catch (IOException | RuntimeException | Error e) {
+      rocks.close();
+      throw e;
+    }
+  }
+
+  public CacheLayout layout() {
+    return layout;
+  }
+
+  /** True if the object is indexed and its file exists. */
+  public boolean hasObject(Digest d) throws IOException {
+    return objects.has(d);
+  }
+
+  /** The digests not in the cache (no entry or no file), in input order, each once. */
+  public List<Digest> missing(Collection<Digest> digests) throws IOException {
+    return objects.missing(digests);
+  }
+
+  /**
+   * Makes a batch durable together and indexes it (protocol in {@link ObjectCommitter}): one
+   * syncfs for the data, atomic renames into {@code objects/} (an existing target is success),
+   * one syncfs for the names, one WriteBatch. The cache takes the temp files: each is renamed or
+   * deleted. If single objects fail, the others are still indexed and {@link
+   * PartialCommitException} names the failed ones; if a sync fails, nothing is indexed.
+   */
+  public void commit(List<Staged> batch) throws IOException {
+    requireWritable("commit objects");
+    withLock(maintenance.readLock(), () -> {
+      committer.commit(batch);
+      return null;
+    });
+  }
+
+  /**
+   * Verifies a temp file against its digest, hashing while reading it once.
+   *
+   * @throws DigestMismatchException if it does not hash to {@code expected}; the file is left for
+   *     the caller to delete
+   */
+  public static Staged stage(Digest expected, Path tempFile) throws IOException {
+    Descriptor actual;
+    try (InputStream in = Files.newInputStream(tempFile)) {
+      actual = DigestingInputStream.hash(in);
+    }
+    if (!actual.digest().equals(expected)) {
+      throw new DigestMismatchException("staged file " + tempFile, expected, actual.digest());
+    }
+    return new Staged(expected, tempFile, actual.size());
+  }
+
+  /** Stores a signed envelope (synced) after checking that it holds the manifest named {@code manifest}. */
+  public void putManifest(Digest manifest, byte[] signedEnvelope) throws IOException {
+    requireWritable("store a manifest");
+    StoredManifests.parseNamed(manifest, signedEnvelope);
+    withLock(maintenance.readLock(), () -> {
+      closures.putManifest(manifest, signedEnvelope, clock.millis());
+      return null;
+    });
+  }
+
+  public Optional<byte[]> manifest(Digest manifest) throws IOException {
+    return closures.manifest(manifest);
+  }
+
+  /**
+   * Marks a closure complete, after checking that every object its manifest names is present.
+   *
+   * @throws IllegalStateException if the manifest is not stored, or naming the missing objects
+   */
+  public void markComplete(Digest manifest) throws IOException {
+    requireWritable("mark a closure complete");
+    // Under the shared lock, so no GC can remove an object between the check and the mark.
+    withLock(maintenance.readLock(), () -> {
+      closureChecks.markComplete(manifest);
+      return null;
+    });
+  }
+
+  public boolean isComplete(Digest manifest) throws IOException {
+    return closures.state(manifest).map(ClosureState::complete).orElse(false);
+  }
+
+  /** The highest revision of {@code tag} ever accepted here, 0 if none. */
+  public long tagRevision(String tag) throws IOException {
+    return tags.get(tag).map(CacheCodec.TagEntry::revision).orElse(0L);
+  }
+
+  /**
+   * Accepts a (verified) tag value. Equal revision with the same manifest is a no-op.
+   *
+   * @throws TagRollbackRefusedException for a lower revision, or the same revision naming another manifest
+   */
+  public void recordTag(String tag, long revision, Digest manifest) throws IOException {
+    requireWritable("record a tag");
+    Objects.requireNonNull(manifest, "manifest");
+    tags.record(tag, revision, manifest);
+  }
+
+  public Optional<Digest> tagTarget(String tag) throws IOException {
+    return tags.get(tag).map(CacheCodec.TagEntry::manifest);
+  }
+
+  /** Keeps the closure's objects through every {@link #gc}; the manifest must be stored. */
+  public void pin(Digest manifest) throws IOException {
+    requireWritable("pin");
+    closures.update(manifest, true, s -> s.withPinned(true));
+  }
+
+  public void unpin(Digest manifest) throws IOException {
+    requireWritable("unpin");
+    closures.update(manifest, true, s -> s.withPinned(false));
+  }
+
+  public boolean isPinned(Digest manifest) {
+    try {
+      return closures.state(manifest).map(ClosureState::pinned).orElse(false);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Records that the closure was used now (for LRU). Not synced: a lost touch only ages it. */
+  public void touch(Digest manifest) throws IOException {
+    requireWritable("touch");
+    long now = clock.millis();
+    closures.update(manifest, false, s -> s.withLastUsed(Math.max(now, s.lastUsedMillis())));
+  }
+
+  /** Every stored manifest, in digest order. */
+  public List<ClosureInfo> list() throws IOException {
+    return closureChecks.list();
+  }
+
+  /** Indexed objects; exact (counted in the same batches as the entries). */
+  public long objectCount() {
+    return objects.count();
+  }
+
+  public long objectBytes() {
+    return objects.bytes();
+  }
+
+  /**
+   * Re-hashes every object file and reconciles index and files (see {@link CacheReconciler});
+   * corrupt files go to {@code quarantine/} and lose their entries, and closures that needed a
+   * lost object lose their complete mark. Repair is the caller re-fetching {@code refetch()}.
+   * Excludes commits while it runs.
+   */
+  public FsckReport fsck() throws IOException {
+    requireWritable("fsck");
+    return withLock(maintenance.writeLock(), () -> {
+      CacheReconciler.Result r = CacheReconciler.run(layout, objects, true);
+      List<Digest> incomplete = closureChecks.revokeIncomplete();
+      List<Digest> lost = new ArrayList<>(r.corrupt());
+      lost.addAll(r.missingFiles());
+      return new FsckReport(r.objectsChecked(), r.corrupt(), r.missingFiles(), r.filesIndexed(),
+          r.quarantined(), incomplete, closureChecks.neededOf(lost));
+    });
+  }
+
+  /**
+   * Evicts least-recently-used closures until object bytes are at most {@code maxBytes}; never
+   * an object of a pinned closure, of a closure in {@code inUse}, or shared with a kept closure
+   * (details in {@link CacheGc}). {@code inUse} must also name closures being pulled right now.
+   */
+  public GcReport gc(long maxBytes, Set<Digest> inUse) throws IOException {
+    requireWritable("gc");
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+    }
+    Set<Digest> protectedSet = Set.copyOf(inUse);
+    return withLock(maintenance.writeLock(), () -> new CacheGc(rocks, layout, objects, closures)
+        .run(maxBytes, protectedSet));
+  }
+
+  /**
+   * Waits for operations in flight, marks the close as orderly (so the next writer skips the
+   * full reconciliation), closes RocksDB in its documented order, then releases the lock.
+   * Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    maintenance.writeLock().lock();
+    try {
+      if (lock != null) {
+        try {
+          objects.markCleanClose();
+        } catch (IOException | RuntimeException e) {
+          // The next writer then reconciles in full, which is always safe.
+          System.getLogger(NodeCache.class.getName()).log(System.Logger.Level.WARNING,
+              "could not record an orderly close of " + layout.root(), e);
+        }
+      }
+      rocks.close();
+    } finally {
+      maintenance.writeLock().unlock();
+      if (lock != null) {
+        lock.release();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NodeCache[" + layout.root() + (lock == null ? ", read-only]" : "]");
+  }
+
+  private void requireWritable(String what) {
+    if (lock == null) {
+      throw new IllegalStateException("cannot " + what + ": the cache at " + layout.root()
+          + " was opened read-only; use NodeCache.open to change it");
+    }
+  }
+
+  private <T> T withLock(Lock l, IoCall<T> call) throws IOException {
+    l.lock();
+    try {
+      if (closed.get()) {
+        // Checked under the lock close() takes, so no commit starts moving files after close.
+        throw new IllegalStateException("the cache at " + layout.root() + " is closed");
+      }
+      return call.run();
+    } finally {
+      l.unlock();
+    }
+  }
+
+  @FunctionalInterface
+  private interface IoCall<T> {
+    T run() throws IOException;
+  }
+}

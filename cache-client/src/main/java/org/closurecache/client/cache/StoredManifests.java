@@ -1,0 +1,53 @@
+package org.closurecache.client.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestMismatchException;
+import org.closurecache.core.json.CanonicalJson;
+import org.closurecache.core.json.JsonFormatException;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.ManifestCodec;
+import org.closurecache.core.sign.SignedManifest;
+
+/**
+ * Reads the manifest inside a stored signed envelope. Signatures are not checked here: the
+ * pull code verified them before {@link NodeCache#putManifest}, and the cache only needs the
+ * file list (for completeness, listing and GC). Stateless.
+ */
+final class StoredManifests {
+  private StoredManifests() {}
+
+  /** The envelope's {@code "manifest"} member. */
+  static Manifest parse(byte[] envelope) throws JsonFormatException {
+    JsonNode root = CanonicalJson.parse(envelope, SignedManifest.MAX_BYTES, "signed manifest envelope");
+    return ManifestCodec.fromJson(root.get("manifest"));
+  }
+
+  /** Parses and checks that the envelope holds the manifest named {@code expected}. */
+  static Manifest parseNamed(Digest expected, byte[] envelope) throws JsonFormatException,
+      DigestMismatchException {
+    Manifest m = parse(envelope);
+    Digest actual = ManifestCodec.digest(m);
+    if (!actual.equals(expected)) {
+      throw new DigestMismatchException("manifest in envelope", expected, actual);
+    }
+    return m;
+  }
+
+  /** Parses an envelope read back from the index; one that does not parse means damage. */
+  static Manifest parseStored(CacheDatabase rocks, Digest d, byte[] envelope)
+      throws CacheIndexCorruptException {
+    try {
+      return parse(envelope);
+    } catch (JsonFormatException e) {
+      throw new CacheIndexCorruptException(rocks.dir, "stored manifest " + d + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Bytes of the distinct objects a manifest names (a file listed twice is stored once). */
+  static long distinctBytes(Manifest m) {
+    java.util.Map<Digest, Long> sizes = new java.util.HashMap<>();
+    m.files().values().forEach(f -> sizes.put(f.digest(), f.size()));
+    return sizes.values().stream().mapToLong(Long::longValue).sum();
+  }
+}
