@@ -134,8 +134,9 @@ public final class BundleImporter {
       }
       cache.markComplete(e.getKey());
     }
-    for (TagRecord r : records.values()) {
-      cache.recordTag(r.name(), r.revision(), r.manifest());
+    for (Map.Entry<String, TagRecord> e : records.entrySet()) {
+      TagRecord r = e.getValue();
+      cache.recordTag(r.name(), r.revision(), r.manifest(), tags.get(e.getKey()));
     }
     return new Result(List.copyOf(manifests.keySet()), objects.size(), staged.size(), bytes);
   }

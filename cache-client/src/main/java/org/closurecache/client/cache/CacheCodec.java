@@ -57,10 +57,11 @@ final class CacheCodec {
   }
 
   /** A {@code tags} value. */
-  record TagEntry(long revision, Digest manifest) {
+  /** A tag as accepted: revision, manifest, and the signed record (empty for entries written before it was kept). */
+  record TagEntry(long revision, Digest manifest, byte[] signed) {
     TagEntry {
-      if (revision < 0 || manifest == null) {
-        throw new IllegalArgumentException("tag revision must be >= 0 and manifest set");
+      if (revision < 0 || manifest == null || signed == null) {
+        throw new IllegalArgumentException("tag revision must be >= 0 and manifest and signed set");
       }
     }
   }
@@ -103,11 +104,14 @@ final class CacheCodec {
   }
 
   static byte[] encode(TagEntry t) {
-    return ByteBuffer.allocate(8 + DIGEST_BYTES).putLong(t.revision()).put(key(t.manifest())).array();
+    return ByteBuffer.allocate(8 + DIGEST_BYTES + t.signed().length).putLong(t.revision()).put(key(t.manifest()))
+        .put(t.signed()).array();
   }
 
   static TagEntry decodeTag(byte[] v) throws CorruptEntryException {
-    requireLength(v, 8 + DIGEST_BYTES, "tags");
+    if (v.length < 8 + DIGEST_BYTES) {
+      throw new CorruptEntryException("tags value is " + v.length + " bytes, shorter than " + (8 + DIGEST_BYTES));
+    }
     ByteBuffer b = ByteBuffer.wrap(v);
     long revision = b.getLong();
     if (revision < 0) {
@@ -115,7 +119,9 @@ final class CacheCodec {
     }
     byte[] raw = new byte[DIGEST_BYTES];
     b.get(raw);
-    return new TagEntry(revision, Digest.ofBytes(raw));
+    byte[] signed = new byte[b.remaining()];
+    b.get(signed);
+    return new TagEntry(revision, Digest.ofBytes(raw), signed);
   }
 
   /** UTF-8 bytes of a tag name; refuses names that could not be logged or keyed sensibly. */

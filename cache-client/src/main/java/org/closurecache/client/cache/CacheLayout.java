@@ -53,6 +53,11 @@ public final class CacheLayout {
     return root.resolve("lock");
   }
 
+  /** Lock files of jobs running from the cache ({@code running/<manifest hex>}); see RunningJobs. */
+  public Path runningDir() {
+    return root.resolve("running");
+  }
+
   public Path quarantineDir() {
     return root.resolve("quarantine");
   }

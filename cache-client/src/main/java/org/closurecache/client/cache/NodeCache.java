@@ -252,9 +252,19 @@ public final class NodeCache implements AutoCloseable {
    * @throws TagRollbackRefusedException for a lower revision, or the same revision naming another manifest
    */
   public void recordTag(String tag, long revision, Digest manifest) throws IOException {
+    recordTag(tag, revision, manifest, new byte[0]);
+  }
+
+  /** As {@link #recordTag(String, long, Digest)}, keeping the signed record so the tag can be exported. */
+  public void recordTag(String tag, long revision, Digest manifest, byte[] signedTag) throws IOException {
     requireWritable("record a tag");
     Objects.requireNonNull(manifest, "manifest");
-    tags.record(tag, revision, manifest);
+    tags.record(tag, revision, manifest, signedTag.clone());
+  }
+
+  /** The signed record of the tag as last accepted, when this cache kept it. */
+  public Optional<byte[]> signedTag(String tag) throws IOException {
+    return tags.get(tag).map(CacheCodec.TagEntry::signed).filter(b -> b.length > 0);
   }
 
   public Optional<Digest> tagTarget(String tag) throws IOException {

@@ -38,7 +38,7 @@ final class TagTable {
    * Accepts {@code revision → manifest} unless it would go back: a lower revision, or the same
    * revision naming another manifest, is refused. Re-recording the current value is a no-op.
    */
-  void record(String name, long revision, Digest manifest) throws IOException {
+  void record(String name, long revision, Digest manifest, byte[] signed) throws IOException {
     if (revision < 1) {
       throw new IllegalArgumentException("tag revision must be positive, got " + revision);
     }
@@ -58,7 +58,7 @@ final class TagTable {
           return;
         }
       }
-      byte[] value = CacheCodec.encode(new TagEntry(revision, manifest));
+      byte[] value = CacheCodec.encode(new TagEntry(revision, manifest, signed));
       rocks.call("write tag " + name, () -> {
         rocks.db.put(tags, rocks.syncedWrites, key, value);
         return null;

@@ -93,7 +93,7 @@ public final class Puller {
       throw new IOException("the master answered tag \"" + record.name() + "\" when asked for \"" + name + "\"");
     }
     // refuses a revision older than one this cache has accepted: a rollback
-    cache.recordTag(name, record.revision(), record.manifest());
+    cache.recordTag(name, record.revision(), record.manifest(), bytes);
     return record.manifest();
   }
 
