@@ -19,7 +19,7 @@ public final class CommitLoopMain {
       System.out.flush();
       while (true) {
         int count = 1 + random.nextInt(64);
-        List<Staged> batch = Objects4Test.stageRandom(cache.layout(), random, count, 1 + random.nextInt(16 << 10));
+        List<Staged> batch = CacheFixtures.stageRandom(cache.layout(), random, count, 1 + random.nextInt(16 << 10));
         cache.commit(batch);
         StringBuilder out = new StringBuilder();
         batch.forEach(s -> out.append(s.digest()).append('\n'));

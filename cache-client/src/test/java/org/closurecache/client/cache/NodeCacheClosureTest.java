@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import org.closurecache.client.cache.NodeCache.ClosureInfo;
-import org.closurecache.client.cache.Objects4Test.Closure;
+import org.closurecache.client.cache.CacheFixtures.Closure;
 import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.sign.TagRollbackException;
 import org.junit.jupiter.api.Test;
@@ -28,8 +28,8 @@ class NodeCacheClosureTest {
   @Test
   void markComplete_whenAnObjectIsMissing_refusesNamingIt_thenSucceedsOnceCommitted() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      List<Staged> staged = Objects4Test.stageRandom(cache.layout(), new Random(1), 3, 100);
-      Closure c = Objects4Test.closure("app", staged);
+      List<Staged> staged = CacheFixtures.stageRandom(cache.layout(), new Random(1), 3, 100);
+      Closure c = CacheFixtures.closure("app", staged);
       cache.putManifest(c.digest(), c.envelope());
       cache.commit(staged.subList(0, 2));
 
@@ -46,7 +46,7 @@ class NodeCacheClosureTest {
   @Test
   void markComplete_ofAManifestNotStored_refuses() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      Closure c = Objects4Test.closure("app", Objects4Test.stageRandom(cache.layout(), new Random(2), 1, 10));
+      Closure c = CacheFixtures.closure("app", CacheFixtures.stageRandom(cache.layout(), new Random(2), 1, 10));
       assertThrows(IllegalStateException.class, () -> cache.markComplete(c.digest()));
     }
   }
@@ -54,8 +54,8 @@ class NodeCacheClosureTest {
   @Test
   void putManifest_whenTheEnvelopeHoldsAnotherManifest_refusesAndStoresNothing() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      Closure a = Objects4Test.closure("a", Objects4Test.stageRandom(cache.layout(), new Random(3), 1, 10));
-      Closure b = Objects4Test.closure("b", Objects4Test.stageRandom(cache.layout(), new Random(4), 1, 10));
+      Closure a = CacheFixtures.closure("a", CacheFixtures.stageRandom(cache.layout(), new Random(3), 1, 10));
+      Closure b = CacheFixtures.closure("b", CacheFixtures.stageRandom(cache.layout(), new Random(4), 1, 10));
 
       assertThrows(DigestMismatchException.class, () -> cache.putManifest(a.digest(), b.envelope()));
       assertThrows(IOException.class, () -> cache.putManifest(a.digest(), "{\"not\":1}".getBytes()));
@@ -70,8 +70,8 @@ class NodeCacheClosureTest {
   void recordTag_refusesALowerRevisionAndAnotherTargetAtTheSameRevision_acceptsEqualAndHigher()
       throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      Closure a = Objects4Test.closure("a", Objects4Test.stageRandom(cache.layout(), new Random(5), 1, 10));
-      Closure b = Objects4Test.closure("b", Objects4Test.stageRandom(cache.layout(), new Random(6), 1, 10));
+      Closure a = CacheFixtures.closure("a", CacheFixtures.stageRandom(cache.layout(), new Random(5), 1, 10));
+      Closure b = CacheFixtures.closure("b", CacheFixtures.stageRandom(cache.layout(), new Random(6), 1, 10));
       assertEquals(0, cache.tagRevision("stable"));
       assertEquals(Optional.empty(), cache.tagTarget("stable"));
 
@@ -95,7 +95,7 @@ class NodeCacheClosureTest {
   void tagRevision_survivesReopen() throws IOException {
     Closure a;
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      a = Objects4Test.closure("a", Objects4Test.stageRandom(cache.layout(), new Random(7), 1, 10));
+      a = CacheFixtures.closure("a", CacheFixtures.stageRandom(cache.layout(), new Random(7), 1, 10));
       cache.recordTag("t", 9, a.digest());
     }
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
@@ -108,10 +108,10 @@ class NodeCacheClosureTest {
   void pinUnpinTouchAndList_reportEveryClosureWithItsStateAndTags() throws IOException {
     MutableClock clock = new MutableClock(1_000_000);
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent(), clock)) {
-      List<Staged> sa = Objects4Test.stageRandom(cache.layout(), new Random(8), 3, 100);
-      List<Staged> sb = Objects4Test.stageRandom(cache.layout(), new Random(9), 2, 50);
-      Closure a = Objects4Test.closure("a", sa);
-      Closure b = Objects4Test.closure("b", sb);
+      List<Staged> sa = CacheFixtures.stageRandom(cache.layout(), new Random(8), 3, 100);
+      List<Staged> sb = CacheFixtures.stageRandom(cache.layout(), new Random(9), 2, 50);
+      Closure a = CacheFixtures.closure("a", sa);
+      Closure b = CacheFixtures.closure("b", sb);
       cache.putManifest(a.digest(), a.envelope());
       cache.putManifest(b.digest(), b.envelope());
       cache.commit(sa);
@@ -141,7 +141,7 @@ class NodeCacheClosureTest {
   @Test
   void pin_ofAManifestNotStored_refuses() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      Closure a = Objects4Test.closure("a", Objects4Test.stageRandom(cache.layout(), new Random(10), 1, 10));
+      Closure a = CacheFixtures.closure("a", CacheFixtures.stageRandom(cache.layout(), new Random(10), 1, 10));
       assertThrows(IllegalStateException.class, () -> cache.pin(a.digest()));
     }
   }
@@ -151,8 +151,8 @@ class NodeCacheClosureTest {
     Closure a;
     List<Staged> staged;
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      staged = Objects4Test.stageRandom(cache.layout(), new Random(11), 2, 10);
-      a = Objects4Test.closure("a", staged);
+      staged = CacheFixtures.stageRandom(cache.layout(), new Random(11), 2, 10);
+      a = CacheFixtures.closure("a", staged);
       cache.putManifest(a.digest(), a.envelope());
       cache.commit(staged);
       cache.markComplete(a.digest());

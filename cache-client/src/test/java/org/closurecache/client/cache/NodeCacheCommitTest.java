@@ -34,7 +34,7 @@ class NodeCacheCommitTest {
       throws IOException {
     Random random = new Random(1);
     try (NodeCache cache = NodeCache.open(dir.resolve("cache"), Waiter.silent())) {
-      List<Staged> staged = Objects4Test.stageRandom(cache.layout(), random, OBJECTS, SIZE);
+      List<Staged> staged = CacheFixtures.stageRandom(cache.layout(), random, OBJECTS, SIZE);
       long start = System.nanoTime();
       for (int i = 0; i < staged.size(); i += BATCH) {
         cache.commit(staged.subList(i, Math.min(staged.size(), i + BATCH)));
@@ -65,7 +65,7 @@ class NodeCacheCommitTest {
     Random random = new Random(6);
     Durability.useSyncCommand(false);
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      List<Staged> staged = Objects4Test.stageRandom(cache.layout(), random, OBJECTS, SIZE);
+      List<Staged> staged = CacheFixtures.stageRandom(cache.layout(), random, OBJECTS, SIZE);
       long start = System.nanoTime();
       for (int i = 0; i < staged.size(); i += BATCH) {
         cache.commit(staged.subList(i, Math.min(staged.size(), i + BATCH)));
@@ -86,7 +86,7 @@ class NodeCacheCommitTest {
     Path objects = Files.createDirectories(root.resolve("objects"));
     List<byte[]> data = new ArrayList<>();
     for (int i = 0; i < OBJECTS; i++) {
-      data.add(Objects4Test.randomBytes(random, SIZE));
+      data.add(CacheFixtures.randomBytes(random, SIZE));
     }
     long start = System.nanoTime();
     for (byte[] bytes : data) {
@@ -110,7 +110,7 @@ class NodeCacheCommitTest {
   @Test
   void commit_whenOneTempFileVanished_indexesTheOthersAndThrowsNamingOnlyThatOne() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      List<Staged> staged = Objects4Test.stageRandom(cache.layout(), new Random(2), 10, 100);
+      List<Staged> staged = CacheFixtures.stageRandom(cache.layout(), new Random(2), 10, 100);
       Staged gone = staged.get(4);
       Files.delete(gone.tempFile());
 
@@ -128,7 +128,7 @@ class NodeCacheCommitTest {
   @Test
   void commit_whenStagedFileChangedSize_refusesThatObject() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      List<Staged> staged = Objects4Test.stageRandom(cache.layout(), new Random(3), 3, 100);
+      List<Staged> staged = CacheFixtures.stageRandom(cache.layout(), new Random(3), 3, 100);
       Files.write(staged.get(1).tempFile(), new byte[] {1}, StandardOpenOption.APPEND);
 
       PartialCommitException e = assertThrows(PartialCommitException.class, () -> cache.commit(staged));
@@ -155,10 +155,10 @@ class NodeCacheCommitTest {
   @Test
   void commit_ofAnObjectAlreadyPresent_succeedsDeletesTheTempFileAndCountsItOnce() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      byte[] bytes = Objects4Test.randomBytes(new Random(4), 500);
-      cache.commit(List.of(Objects4Test.stage(cache.layout(), bytes)));
-      Staged again = Objects4Test.stage(cache.layout(), bytes);
-      Staged twiceInBatch = Objects4Test.stage(cache.layout(), bytes);
+      byte[] bytes = CacheFixtures.randomBytes(new Random(4), 500);
+      cache.commit(List.of(CacheFixtures.stage(cache.layout(), bytes)));
+      Staged again = CacheFixtures.stage(cache.layout(), bytes);
+      Staged twiceInBatch = CacheFixtures.stage(cache.layout(), bytes);
 
       cache.commit(List.of(again, twiceInBatch));
 
@@ -189,7 +189,7 @@ class NodeCacheCommitTest {
   void missing_keepsInputOrder_dropsDuplicates_andCountsAnIndexedObjectWithoutFileAsMissing()
       throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      List<Staged> staged = Objects4Test.stageRandom(cache.layout(), new Random(5), 2, 10);
+      List<Staged> staged = CacheFixtures.stageRandom(cache.layout(), new Random(5), 2, 10);
       cache.commit(staged);
       Digest a = Digest.of(new byte[] {9});
       Digest b = Digest.of(new byte[] {8});

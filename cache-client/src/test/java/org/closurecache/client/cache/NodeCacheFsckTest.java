@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.closurecache.client.cache.NodeCache.FsckReport;
-import org.closurecache.client.cache.Objects4Test.Closure;
+import org.closurecache.client.cache.CacheFixtures.Closure;
 import org.closurecache.core.digest.Digest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class NodeCacheFsckTest {
   @Test
   void fsck_onAHealthyCache_findsNothing() throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      cache.commit(Objects4Test.stageRandom(cache.layout(), new Random(1), 20, 100));
+      cache.commit(CacheFixtures.stageRandom(cache.layout(), new Random(1), 20, 100));
       FsckReport r = cache.fsck();
       assertTrue(r.clean(), r.toString());
       assertEquals(20, r.objectsChecked());
@@ -37,8 +37,8 @@ class NodeCacheFsckTest {
   void fsck_quarantinesAFlippedObject_reportsADeletedOne_indexesAStrayOne_andRevokesCompleteness()
       throws IOException {
     try (NodeCache cache = NodeCache.open(dir, Waiter.silent())) {
-      List<Staged> staged = Objects4Test.stageRandom(cache.layout(), new Random(2), 4, 1000);
-      Closure closure = Objects4Test.closure("app", staged.subList(0, 3));
+      List<Staged> staged = CacheFixtures.stageRandom(cache.layout(), new Random(2), 4, 1000);
+      Closure closure = CacheFixtures.closure("app", staged.subList(0, 3));
       cache.putManifest(closure.digest(), closure.envelope());
       cache.commit(staged.subList(0, 3));
       cache.markComplete(closure.digest());
@@ -84,9 +84,9 @@ class NodeCacheFsckTest {
   private static Staged restage(NodeCache cache, Staged s) throws IOException {
     Random random = new Random(2);
     for (int i = 0; i < 4; i++) {
-      byte[] bytes = Objects4Test.randomBytes(random, 1000);
+      byte[] bytes = CacheFixtures.randomBytes(random, 1000);
       if (Digest.of(bytes).equals(s.digest())) {
-        return Objects4Test.stage(cache.layout(), bytes);
+        return CacheFixtures.stage(cache.layout(), bytes);
       }
     }
     throw new AssertionError("cannot regenerate " + s.digest());

@@ -12,7 +12,7 @@ import java.util.Random;
 import java.util.Set;
 import org.closurecache.client.cache.NodeCache.GcReport;
 import org.closurecache.client.cache.NodeCacheClosureTest.MutableClock;
-import org.closurecache.client.cache.Objects4Test.Closure;
+import org.closurecache.client.cache.CacheFixtures.Closure;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,11 +32,11 @@ class NodeCacheGcTest {
   void fill() throws IOException {
     cache = NodeCache.open(dir, Waiter.silent(), clock);
     Random random = new Random(42);
-    shared = Objects4Test.stage(cache.layout(), Objects4Test.randomBytes(random, 1000));
+    shared = CacheFixtures.stage(cache.layout(), CacheFixtures.randomBytes(random, 1000));
     a = add("a", random, 1, shared);
     b = add("b", random, 2, null);
     c = add("c", random, 3, null);
-    Staged sharedCopy = Objects4Test.stage(cache.layout(), java.nio.file.Files.readAllBytes(
+    Staged sharedCopy = CacheFixtures.stage(cache.layout(), java.nio.file.Files.readAllBytes(
         cache.layout().objectPath(shared.digest())));
     d = add("d", random, 4, sharedCopy);
     e = add("e", random, 5, null);
@@ -45,11 +45,11 @@ class NodeCacheGcTest {
   }
 
   private Closure add(String name, Random random, long usedAt, Staged extra) throws IOException {
-    List<Staged> objects = new ArrayList<>(Objects4Test.stageRandom(cache.layout(), random, 2, 1000));
+    List<Staged> objects = new ArrayList<>(CacheFixtures.stageRandom(cache.layout(), random, 2, 1000));
     if (extra != null) {
       objects.add(extra);
     }
-    Closure closure = Objects4Test.closure(name, objects);
+    Closure closure = CacheFixtures.closure(name, objects);
     clock.now = usedAt;
     cache.putManifest(closure.digest(), closure.envelope());
     cache.commit(objects);
@@ -104,7 +104,7 @@ class NodeCacheGcTest {
 
   @Test
   void gc_removesObjectsNoManifestNamesBeforeAnyClosure() throws IOException {
-    Staged orphan = Objects4Test.stage(cache.layout(), Objects4Test.randomBytes(new Random(7), 1000));
+    Staged orphan = CacheFixtures.stage(cache.layout(), CacheFixtures.randomBytes(new Random(7), 1000));
     cache.commit(List.of(orphan));
 
     GcReport r = cache.gc(11_000, Set.of());

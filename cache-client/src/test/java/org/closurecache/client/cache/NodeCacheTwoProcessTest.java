@@ -26,7 +26,7 @@ class NodeCacheTwoProcessTest {
     Path root = dir.resolve("cache");
     Staged committed;
     try (NodeCache cache = NodeCache.open(root, Waiter.silent())) {
-      committed = Objects4Test.stage(cache.layout(), Objects4Test.randomBytes(new Random(1), 100));
+      committed = CacheFixtures.stage(cache.layout(), CacheFixtures.randomBytes(new Random(1), 100));
       cache.commit(List.of(committed));
     }
     try (ChildJvm child = ChildJvm.start(CacheHolderMain.class, dir.resolve("child.err"), root.toString())) {

@@ -25,10 +25,10 @@ import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.core.sign.Signer;
 
 /** Test data: random objects staged the way a pull stages them, and signed closures over them. */
-final class Objects4Test {
+final class CacheFixtures {
   private static final Signer SIGNER = Signer.of(Ed25519KeyPair.generate());
 
-  private Objects4Test() {}
+  private CacheFixtures() {}
 
   static byte[] randomBytes(Random random, int size) {
     byte[] b = new byte[size];
