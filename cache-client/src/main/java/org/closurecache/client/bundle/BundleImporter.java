@@ -18,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cache.Staged;
 import org.closurecache.core.digest.Descriptor;
@@ -77,7 +78,8 @@ public final class BundleImporter {
         if (entry.isDirectory()) {
           continue;
         }
-        if (!entry.isFile()) {
+        // only plain files: commons-compress calls links "files" too
+        if (entry.getLinkFlag() != TarConstants.LF_NORMAL && entry.getLinkFlag() != TarConstants.LF_OLDNORM) {
           throw refuse(bundle, "entry " + entry.getName() + " is not a regular file (links and devices are refused)");
         }
         String name = entry.getName();

@@ -79,7 +79,7 @@ class CacheClientCliTest {
   void closure_whenNotAProgram_exitsOneNamingTheFile() {
     Run r = run("closure", "--", "/etc/hostname");
     assertEquals(1, r.status());
-    assertTrue(r.err().startsWith("closure: /etc/hostname:"), r.err());
+    assertTrue(r.err().startsWith("closure: /etc/hostname"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
   }
 

@@ -30,7 +30,7 @@ final class Node implements AutoCloseable {
   final List<CacheServer> servers = new ArrayList<>();
 
   Node(Path dir) throws IOException {
-    this.dir = dir;
+    this.dir = Files.createDirectories(dir);
     KeyFiles.writeKeyPair(dir.resolve("publisher"), false);
     key = dir.resolve("publisher.key");
     pub = dir.resolve("publisher.pub");
