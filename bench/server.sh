@@ -28,16 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
-echo "write $token" >"$work/tokens"
-deploy/bin/cache-server serve --store "$work/store" --listen "127.0.0.1:$ours_port" \
-  --tokens-file "$work/tokens" 2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$ours_port/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -sf "http://127.0.0.1:$ours_port/healthz" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+
+
+start_master "$work" "$ours_port"
 
 # Objects: 64 x 1 MiB and 2,000 x 4 KiB of random bytes, uploaded through the API.
 mkdir -p "$work/src/1m" "$work/src/4k" "$work/put"
@@ -54,35 +47,7 @@ upload() {  # upload DIR: PUT every file of DIR, 4 at a time; prints their URL p
 upload "$work/src/1m" >"$work/paths-1m.txt"
 upload "$work/src/4k" >"$work/paths-4k.txt"
 
-cat >"$work/nginx.conf" <<NGINX
-user root;
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 100000000;
-  client_body_temp_path $work/nginx-body;
-  proxy_temp_path $work/nginx-proxy;
-  fastcgi_temp_path $work/nginx-fastcgi;
-  uwsgi_temp_path $work/nginx-uwsgi;
-  scgi_temp_path $work/nginx-scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location ~ "^/v1/objects/sha256:([0-9a-f]{2})([0-9a-f]{62})\$" {
-      alias $work/store/objects/\$1/\$1\$2;
-      default_type application/octet-stream;
-      etag off;
-      add_header Cache-Control "public, max-age=31536000, immutable";
-    }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf" -g 'daemon off;' &
-nginx_pid=$!
+start_nginx "$work" "$work/store" "$nginx_port"
 for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$nginx_port$(head -1 "$work/paths-1m.txt")" && break; sleep 0.1; done
 
 cat >"$work/urls.lua" <<'LUA'
@@ -98,11 +63,7 @@ function request()
 end
 LUA
 
-(peak=0; while kill -0 "$server_pid" 2>/dev/null; do
-  r=$(awk '/VmRSS/ {print $2}' "/proc/$server_pid/status" 2>/dev/null || echo 0)
-  [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >"$work/rss-peak"
-  sleep 0.2
-done) &
+sample_rss "$server_pid" "$work/rss-peak" &
 sampler_pid=$!
 
 # wrk_rate PORT CONNS PATHS FIELD: requests/s or MB/s (wrk's Transfer/sec, normalised to MB),

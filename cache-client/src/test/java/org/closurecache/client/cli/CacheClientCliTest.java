@@ -59,6 +59,18 @@ class CacheClientCliTest {
   }
 
   @Test
+  void closureInclude_ofAJdk_resolvesLibrariesOneIncludedObjectProvidesToAnother() throws Exception {
+    String jdk = "/usr/lib/jvm/java-17-openjdk-amd64";
+    Run r = run("closure", "--json", "--include", jdk + "/lib", "--", jdk + "/bin/java", "-version");
+    assertEquals(0, r.status(), r.err());
+    Manifest m = ManifestCodec.parse(r.out().strip().getBytes(StandardCharsets.UTF_8));
+    // libattach.so needs libjvm.so by SONAME only: the included lib/server/libjvm.so provides it,
+    // as the launcher's loaded libjvm does at run time
+    assertTrue(m.files().containsKey(jdk + "/lib/libattach.so"), m.files().keySet()::toString);
+    assertEquals(org.closurecache.core.manifest.Reason.INCLUDED, m.files().get(jdk + "/lib/server/libjvm.so").reason());
+  }
+
+  @Test
   void closure_byBareName_searchesPathAndRecordsTheNameAsArgv0() throws Exception {
     Run r = run("closure", "--json", "--", "bash", "-c", "true");
     assertEquals(0, r.status(), r.err());

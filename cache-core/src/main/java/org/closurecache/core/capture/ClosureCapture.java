@@ -11,9 +11,11 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,6 +76,8 @@ public final class ClosureCapture {
   private final Map<String, String> shownAs = new LinkedHashMap<>();
   private final SortedMap<String, String> symlinks = new TreeMap<>();
   private final List<String> warnings = new ArrayList<>();
+  /** How much of the shared session's link map is already in {@link #reasons}. */
+  private int sweptFromSession;
 
   public ClosureCapture(LibraryResolver resolver, StraceRecorder recorder, Path scratch) {
     this.resolver = resolver;
@@ -104,11 +108,14 @@ public final class ClosureCapture {
       libraries.add(new LoadedLibrary(lib.firstName(), lib.path()));
       addLoaded(lib);
     }
+    sweptFromSession = resolution.loadOrder().size();
+    List<String> included = new ArrayList<>();
     for (String include : options.includes()) {
       for (String path : IncludeExpander.expand(include, cwd)) {
-        addWithClosure(walk(path), Reason.INCLUDED, session, true, env, cwd);
+        included.add(walk(path));
       }
     }
+    addWithClosure(included, Reason.INCLUDED, session, true, env, cwd);
     Optional<Integer> exit = Optional.empty();
     if (options.trace()) {
       exit = Optional.of(record(program, argv, env, cwd, options, session));
@@ -140,6 +147,7 @@ public final class ClosureCapture {
       warnings.add("the recording run exited with status " + recording.exitStatus()
           + "; files it would have used after that point are missing");
     }
+    Set<String> seen = new LinkedHashSet<>();
     for (TracedFile traced : recording.files()) {
       if (excluded(traced.requested(), options.traceExclude())) {
         continue;
@@ -153,52 +161,96 @@ public final class ClosureCapture {
       if (excluded(real, options.traceExclude()) || !Files.isRegularFile(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      addWithClosure(real, Reason.TRACED, session, false, env, cwd);
+      seen.add(real);
       if (traced.executed()) {
         // the kernel, not the process, opens a script's interpreter: the trace never shows it
         Optional<String> interpreter = Shebang.interpreter(Path.of(real));
         if (interpreter.isPresent() && Files.isRegularFile(Path.of(interpreter.get()))) {
-          addWithClosure(walk(interpreter.get()), Reason.TRACED, session, false, env, cwd);
+          seen.add(walk(interpreter.get()));
         }
       }
     }
+    addWithClosure(new ArrayList<>(seen), Reason.TRACED, session, false, env, cwd);
     return recording.exitStatus();
   }
 
-  /** Adds a file and, when it is a dynamic ELF object, everything it would load. */
-  private void addWithClosure(String real, Reason reason, LibraryResolver.Session session,
+  /**
+   * Adds files and, for each dynamic ELF object among them, everything it would load: shared
+   * objects as if the program {@code dlopen}ed them, programs (with PT_INTERP) in link maps of
+   * their own, as exec'd children. One that fails for a missing library is tried again after the
+   * others, which may provide it by SONAME, as in a process that loaded one before it opened the
+   * other (a JVM's {@code libattach.so} needs the {@code libjvm.so} the launcher loaded).
+   */
+  private void addWithClosure(List<String> reals, Reason reason, LibraryResolver.Session session,
       boolean strict, Map<String, String> env, String cwd) throws IOException {
-    add(real, reason, null, real);
-    Path p = Path.of(real);
-    if (!ElfReader.isElf(p)) {
+    List<String> pending = new ArrayList<>();
+    for (String real : reals) {
+      add(real, reason, null, real);
+      if (isDynamicElf(real)) {
+        pending.add(real);
+      }
+    }
+    Map<String, IOException> failures = new LinkedHashMap<>();
+    boolean progress = true;
+    while (!pending.isEmpty() && progress) {
+      progress = false;
+      failures.clear();
+      List<String> retry = new ArrayList<>();
+      for (String real : pending) {
+        try {
+          closureOf(real, session, env, cwd);
+          progress = true;
+        } catch (IOException e) {
+          failures.put(real, e);
+          retry.add(real);
+        }
+      }
+      pending = retry;
+    }
+    for (Map.Entry<String, IOException> f : failures.entrySet()) {
+      failed(f.getKey(), f.getValue(), strict);
+    }
+  }
+
+  private void closureOf(String real, LibraryResolver.Session session, Map<String, String> env, String cwd)
+      throws IOException {
+    if (ElfReader.read(Path.of(real)).interpreter().isPresent()) {
+      addLoadedExcept(resolver.open(real, ldLibraryPath(env), cwd).resolution().loadOrder(), real);
       return;
     }
     try {
-      ElfFile elf = ElfReader.read(p);
-      if (!elf.dynamic()) {
-        return;
-      }
-      List<LoadedObject> added;
-      if (elf.interpreter().isPresent()) {
-        // A program of its own (exec'd child): it gets its own link map.
-        LibraryResolver.Session child = resolver.open(real, ldLibraryPath(env), cwd);
-        added = new ArrayList<>(child.resolution().loadOrder());
-      } else {
-        added = session.dlopen(real);
-      }
-      for (LoadedObject lib : added) {
-        // dlopen answers the object itself too, as loaded "by" the program: it keeps its own
-        // reason (traced, included); only what it pulls in is needed-by something
-        if (!walk(lib.path()).equals(real)) {
-          addLoaded(lib);
-        }
-      }
-    } catch (IOException e) {
-      if (strict) {
-        throw new IOException("cannot capture the closure of " + real + ": " + e.getMessage(), e);
-      }
-      warnings.add("closure of " + real + " not captured: " + e.getMessage());
+      session.dlopen(real);
+    } finally {
+      // a failed attempt may still have loaded objects that later ones reuse: record them now
+      List<LoadedObject> order = session.resolution().loadOrder();
+      addLoadedExcept(order.subList(sweptFromSession, order.size()), real);
+      sweptFromSession = order.size();
     }
+  }
+
+  /** The object itself keeps its own reason (traced, included); what it pulls in is needed-by. */
+  private void addLoadedExcept(List<LoadedObject> objects, String root) throws IOException {
+    for (LoadedObject lib : objects) {
+      if (!walk(lib.path()).equals(root)) {
+        addLoaded(lib);
+      }
+    }
+  }
+
+  private static boolean isDynamicElf(String real) {
+    Path p = Path.of(real);
+    try {
+      return ElfReader.isElf(p) && ElfReader.read(p).dynamic();
+    } catch (IOException e) {
+      return false;  // unreadable or malformed: kept as a plain file
+    }
+  }
+
+  private void failed(String real, IOException e, boolean strict) throws IOException {
+    if (strict) {
+      throw new IOException("cannot capture the closure of " + real + ": " + e.getMessage(), e);
+    }
+    warnings.add("closure of " + real + " not captured: " + e.getMessage());
   }
 
   private void addLoaded(LoadedObject lib) throws IOException {
