@@ -64,7 +64,6 @@ pull() {  # pull CACHE REF: milliseconds
 for name in python jdk; do
   ref=${name}_ref
   ref=${!ref}
-  files=$(wc -l <"$work/objects-$ref" 2>/dev/null || true)
   theirs=$(reference "$ref")
   files=$(wc -l <"$work/objects-$ref")
   ours=$(pull "$work/cache-$name" "$ref")

@@ -3,6 +3,8 @@
 #
 # The jar is looked for in ../lib (an installed tree: bin/ and lib/ side by side), then in the
 # module's target/ folder (a source checkout after `mvn -B package`).
+# RocksDB's native library is loaded from native/ beside the jar when it is there (unpacked at
+# build time), instead of being extracted to /tmp by every run.
 # The JVM is $JAVA_HOME/bin/java when JAVA_HOME is set, else the first `java` on PATH.
 # CLOSURE_CACHE_JAVA_OPTS adds JVM options (for example -Xmx512m).
 
@@ -32,9 +34,16 @@ cc_launch() {
       exit 127
     fi
   fi
+  # Node-side commands run next to jobs: keep their heap small (a pull of a 300 MB JDK closure
+  # peaks near 155 MiB RSS with this, 215 MiB without). CLOSURE_CACHE_JAVA_OPTS comes later on the
+  # command line, so an -Xmx there wins.
+  local heap=()
+  [ "$name" = cache-server ] || heap=(-Xmx160m)
+  local native=()
+  [ -d "$(dirname "$jar")/native" ] && native=("-Djava.library.path=$(dirname "$jar")/native")
   # Short-lived command-line work: the serial collector starts fastest. (C1-only would be
   # slower still: it has no SHA-256 intrinsic, and hashing is most of a capture.)
   # shellcheck disable=SC2086
-  exec "$java" -XX:+UseSerialGC ${CLOSURE_CACHE_JAVA_OPTS:-} \
+  exec "$java" -XX:+UseSerialGC "${heap[@]}" "${native[@]}" ${CLOSURE_CACHE_JAVA_OPTS:-} \
     -jar "$jar" "$@"
 }

@@ -12,8 +12,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.core.digest.Digest;
-import org.closurecache.core.json.CanonicalJson;
-import org.closurecache.core.manifest.ManifestCodec;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
 
@@ -34,8 +32,7 @@ public final class BundleWriter {
       throw new IOException("closure " + manifest + " is not complete in this cache; pull it first");
     }
     byte[] envelope = cache.manifest(manifest).orElseThrow();
-    Manifest m = ManifestCodec.fromJson(CanonicalJson.parse(envelope, SignedManifest.MAX_BYTES, "manifest")
-        .get("manifest"));
+    Manifest m = SignedManifest.storedManifest(envelope);
     Path parent = target.toAbsolutePath().getParent();
     Path temp = Files.createTempFile(parent, ".export-", ".tmp");
     long bytes = 0;

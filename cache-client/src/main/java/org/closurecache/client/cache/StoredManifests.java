@@ -1,9 +1,7 @@
 package org.closurecache.client.cache;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestMismatchException;
-import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.ManifestCodec;
@@ -19,8 +17,7 @@ final class StoredManifests {
 
   /** The envelope's {@code "manifest"} member. */
   static Manifest parse(byte[] envelope) throws JsonFormatException {
-    JsonNode root = CanonicalJson.parse(envelope, SignedManifest.MAX_BYTES, "signed manifest envelope");
-    return ManifestCodec.fromJson(root.get("manifest"));
+    return SignedManifest.storedManifest(envelope);
   }
 
   /** Parses and checks that the envelope holds the manifest named {@code expected}. */

@@ -11,9 +11,7 @@ import org.closurecache.client.cache.Staged;
 import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.digest.Digest;
-import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.manifest.Manifest;
-import org.closurecache.core.manifest.ManifestCodec;
 import org.closurecache.core.sign.SignedManifest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,8 +58,7 @@ final class FsckCommand implements Callable<Integer> {
     Map<Digest, Long> out = new HashMap<>();
     for (NodeCache.ClosureInfo c : cache.list()) {
       byte[] envelope = cache.manifest(c.manifest()).orElseThrow();
-      Manifest m = ManifestCodec.fromJson(
-          CanonicalJson.parse(envelope, SignedManifest.MAX_BYTES, "manifest " + c.manifest()).get("manifest"));
+      Manifest m = SignedManifest.storedManifest(envelope);
       m.files().values().forEach(f -> out.put(f.digest(), f.size()));
     }
     return out;

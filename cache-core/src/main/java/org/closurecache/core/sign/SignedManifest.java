@@ -66,6 +66,14 @@ public final class SignedManifest {
     return new SignedManifest(manifest, bytes, signatures);
   }
 
+  /**
+   * The manifest inside an envelope that was verified when it was stored (a master's or a node's
+   * own store): parsed, not verified again. Never use it on bytes from the network.
+   */
+  public static Manifest storedManifest(byte[] envelope) throws JsonFormatException {
+    return ManifestCodec.fromJson(CanonicalJson.parse(envelope, MAX_BYTES, "stored signed manifest").get("manifest"));
+  }
+
   /** The canonical envelope bytes. */
   public byte[] toBytes() {
     ObjectNode root = CanonicalJson.object();

@@ -1,6 +1,5 @@
 package org.closurecache.server.gc;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
@@ -10,8 +9,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.closurecache.core.digest.Digest;
-import org.closurecache.core.json.CanonicalJson;
-import org.closurecache.core.manifest.ManifestCodec;
 import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.server.store.ObjectStore;
 
@@ -38,8 +35,7 @@ public final class GarbageCollector {
       store.index().forEachManifest((digest, envelope) -> {
         manifests[0]++;
         try {
-          JsonNode root = CanonicalJson.parse(envelope, SignedManifest.MAX_BYTES, "manifest " + digest);
-          referenced.addAll(ManifestCodec.fromJson(root.get("manifest")).objectDigests());
+          referenced.addAll(SignedManifest.storedManifest(envelope).objectDigests());
         } catch (IOException e) {
           throw new UncheckedIOException(new IOException("stored manifest " + digest
               + " cannot be read (" + e.getMessage() + "); nothing was collected", e));
