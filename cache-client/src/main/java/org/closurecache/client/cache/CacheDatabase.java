@@ -133,7 +133,13 @@ final class CacheDatabase {
         .setMaxOpenFiles(64)
         .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
         .setKeepLogFileNum(2)
-        .setMaxLogFileSize(1L << 20);
+        .setMaxLogFileSize(1L << 20)
+        // RocksDB fallocates 4 MiB for the MANIFEST and 1.1 x the write buffer for each WAL while
+        // the index is open: on a nearly full (or small) cache filesystem that reservation alone
+        // makes object downloads fail with ENOSPC although the files would fit. The index is small;
+        // preallocation buys it nothing.
+        .setAllowFAllocate(false)
+        .setManifestPreallocationSize(64L << 10);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     for (String name : FAMILIES) {
       descriptors.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));

@@ -130,6 +130,10 @@ public final class NodeCache implements AutoCloseable {
     CacheLock lock = CacheLock.acquire(layout.lockFile(), waiter);
     CacheDatabase rocks = null;
     try {
+      // Before the index opens: a pull that failed because the disk filled leaves its downloads
+      // in tmp/, and RocksDB needs a little space to recover its log at open; without this, a
+      // full cache could not even be opened to be repaired. Safe: we hold the lock.
+      CacheReconciler.emptyTmp(layout);
       rocks = CacheDatabase.open(layout.indexDir());
       ObjectTable objects = ObjectTable.load(rocks, layout);
       NodeCache cache = new NodeCache(layout, lock, rocks, objects, clock);

@@ -1,10 +1,13 @@
 package org.closurecache.client.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cache.Staged;
@@ -22,7 +25,7 @@ import picocli.CommandLine.Spec;
 /** {@code cache-client fsck}: re-hash the cache, reconcile, quarantine, and optionally repair. */
 @Command(name = "fsck", mixinStandardHelpOptions = true,
     description = {
-        "Re-hashes every object in the node cache and reconciles the index with the files: corrupt objects are moved to quarantine/ and dropped, missing files dropped, unindexed good files indexed; closures that lost an object are no longer complete. With --repair the lost objects are fetched again from the masters and the closures marked complete again.",
+        "Re-hashes every object in the node cache and reconciles the index with the files: corrupt objects are moved to quarantine/ and dropped, missing files dropped, unindexed good files indexed; closures that lost an object are no longer complete. With --repair the lost objects are fetched again from the masters and the closures marked complete again (every incomplete closure in the cache: also those an earlier fsck found damaged, or a pull left unfinished).",
         "",
         "Exit status 0 when the cache is (now) clean, 1 when problems remain."})
 final class FsckCommand implements Callable<Integer> {
@@ -45,7 +48,7 @@ final class FsckCommand implements Callable<Integer> {
       r.corrupt().forEach(d -> out.println("corrupt " + d));
       r.missingFiles().forEach(d -> out.println("missing " + d));
       boolean clean = r.refetch().isEmpty() && r.incompleteClosures().isEmpty();
-      if (repair && !clean) {
+      if (repair && (!clean || cache.list().stream().anyMatch(c -> !c.complete()))) {
         clean = repair(settings, cache, r, out);
       }
       out.flush();
@@ -53,34 +56,56 @@ final class FsckCommand implements Callable<Integer> {
     }
   }
 
-  /** Object sizes as the cached manifests record them. */
-  private static Map<Digest, Long> sizes(NodeCache cache) throws Exception {
-    Map<Digest, Long> out = new HashMap<>();
+  /** The cached manifests, parsed. */
+  private static Map<Digest, Manifest> manifests(NodeCache cache) throws Exception {
+    Map<Digest, Manifest> out = new HashMap<>();
     for (NodeCache.ClosureInfo c : cache.list()) {
       byte[] envelope = cache.manifest(c.manifest()).orElseThrow();
-      Manifest m = SignedManifest.storedManifest(envelope);
-      m.files().values().forEach(f -> out.put(f.digest(), f.size()));
+      out.put(c.manifest(), SignedManifest.storedManifest(envelope));
     }
     return out;
   }
 
+  /**
+   * Fetches what every incomplete closure lacks and marks it complete: not only the closures this
+   * run found damaged, but also those an earlier fsck (without --repair) or a reconciliation at
+   * open already marked incomplete, which this run's report no longer names.
+   */
   private boolean repair(ClientSettings settings, NodeCache cache, NodeCache.FsckReport r, PrintWriter out)
       throws Exception {
-    Map<Digest, Long> sizes = sizes(cache);
+    Map<Digest, Manifest> manifests = manifests(cache);
+    Map<Digest, Long> sizes = new HashMap<>();
+    manifests.values().forEach(m -> m.files().values().forEach(f -> sizes.put(f.digest(), f.size())));
+    Set<Digest> incomplete = new TreeSet<>(r.incompleteClosures());
+    for (NodeCache.ClosureInfo c : cache.list()) {
+      if (!c.complete()) {
+        incomplete.add(c.manifest());
+      }
+    }
+    Set<Digest> wanted = new TreeSet<>(r.refetch());
+    for (Digest closure : incomplete) {
+      wanted.addAll(cache.missing(manifests.get(closure).objectDigests()));
+    }
     List<Staged> staged = new ArrayList<>();
+    boolean clean = true;
     try (MasterClient master = node.master(settings)) {
-      for (Digest d : r.refetch()) {
+      for (Digest d : wanted) {
         if (!sizes.containsKey(d)) {
           continue;  // no closure needs it any more
         }
         var temp = cache.layout().newTempFile();
-        master.fetchObject(d, sizes.get(d), temp);
+        try {
+          master.fetchObject(d, sizes.get(d), temp);
+        } catch (IOException e) {
+          out.println("cannot refetch " + d + ": " + e.getMessage());
+          clean = false;
+          continue;
+        }
         staged.add(NodeCache.stage(d, temp));
       }
     }
     cache.commit(staged);
-    boolean clean = true;
-    for (Digest closure : r.incompleteClosures()) {
+    for (Digest closure : incomplete) {
       try {
         cache.markComplete(closure);
         out.println("repaired " + closure);

@@ -15,6 +15,8 @@ public final class Progress {
   private final boolean tty;
   private final String what;
   private final long startNanos = System.nanoTime();
+  private final long intervalNanos;
+  /** When the last line was printed; set so that the first advance prints one. */
   private long lastNanos;
   private long objects;
   private long bytes;
@@ -25,6 +27,9 @@ public final class Progress {
     this.out = out;
     this.tty = tty;
     this.what = what;
+    this.intervalNanos = tty ? TTY_INTERVAL_NANOS : PLAIN_INTERVAL_NANOS;
+    // System.nanoTime() has an arbitrary origin (it may be small or negative): measure from start
+    this.lastNanos = startNanos - intervalNanos;
   }
 
   /** Nothing at all: for --quiet and --json. */
@@ -41,7 +46,7 @@ public final class Progress {
     objects += objectsDone;
     bytes += bytesDone;
     long now = System.nanoTime();
-    if (out != null && now - lastNanos >= (tty ? TTY_INTERVAL_NANOS : PLAIN_INTERVAL_NANOS)) {
+    if (out != null && now - lastNanos >= intervalNanos) {
       lastNanos = now;
       print(false);
     }

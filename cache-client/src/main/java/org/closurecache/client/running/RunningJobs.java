@@ -19,7 +19,8 @@ import org.closurecache.core.digest.Digest;
  * starting the job and keeps the descriptor open, so the lock lives exactly as long as the job,
  * whatever way it ends). gc asks for an exclusive lock on each such file without waiting; a
  * refusal means someone is running it, and its objects are kept. Stale files (no holder) are
- * harmless and removed by gc. Thread-safe (no state).
+ * harmless and left in place (one empty file per manifest ever run): deleting one safely would
+ * race with a launcher that has opened it but not yet locked it. Thread-safe (no state).
  */
 public final class RunningJobs {
   private RunningJobs() {}

@@ -84,16 +84,36 @@ public record ClientSettings(
             + String.join(", ", new TreeSet<>(KEYS)));
       }
     }
+    List<URI> m = settings.containsKey("masters") ? parse(source, "masters", () -> uris(settings.get("masters"))) : masters;
+    Path c = settings.containsKey("cache") ? parse(source, "cache", () -> base.resolve(settings.get("cache").strip())) : cache;
+    List<Path> t = settings.containsKey("trust") ? parse(source, "trust", () -> paths(settings.get("trust"), base)) : trust;
+    Optional<Path> tf = settings.containsKey("token-file")
+        ? parse(source, "token-file", () -> Optional.of(base.resolve(settings.get("token-file").strip()))) : tokenFile;
+    int p = settings.containsKey("parallelism") ? parse(source, "parallelism", () -> integer(settings.get("parallelism")))
+        : parallelism;
+    Optional<Long> q = settings.containsKey("quota")
+        ? parse(source, "quota", () -> Optional.of(Units.parseSize(settings.get("quota")))) : quota;
     try {
-      return new ClientSettings(
-          settings.containsKey("masters") ? uris(settings.get("masters")) : masters,
-          settings.containsKey("cache") ? base.resolve(settings.get("cache").strip()) : cache,
-          settings.containsKey("trust") ? paths(settings.get("trust"), base) : trust,
-          settings.containsKey("token-file") ? Optional.of(base.resolve(settings.get("token-file").strip())) : tokenFile,
-          settings.containsKey("parallelism") ? Integer.parseInt(settings.get("parallelism").strip()) : parallelism,
-          settings.containsKey("quota") ? Optional.of(Units.parseSize(settings.get("quota"))) : quota);
+      return new ClientSettings(m, c, t, tf, p, q);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Parses one setting; a bad value is reported with where it came from and which key it was. */
+  private static <T> T parse(String source, String key, java.util.function.Supplier<T> parser) {
+    try {
+      return parser.get();
+    } catch (IllegalArgumentException e) {  // includes NumberFormatException and java.nio.file.InvalidPathException
+      throw new IllegalArgumentException(source + ": " + key + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int integer(String text) {
+    try {
+      return Integer.parseInt(text.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a whole number: '" + text.strip() + "'");
     }
   }
 
@@ -119,8 +139,13 @@ public record ClientSettings(
       if (s.isBlank()) {
         continue;
       }
-      URI u = URI.create(s.strip().replaceAll("/+$", ""));
-      if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
+      URI u = null;
+      try {
+        u = URI.create(s.strip().replaceAll("/+$", ""));
+      } catch (IllegalArgumentException e) {
+        // not a URI at all: reported below with the value as given
+      }
+      if (u == null || u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
         throw new IllegalArgumentException("a master must be an http(s)://HOST[:PORT] URL, got '" + s.strip() + "'");
       }
       out.add(u);
