@@ -1,7 +1,7 @@
 package org.closurecache.client.capture;
 
 import java.io.PrintWriter;
-import java.util.Locale;
+import org.closurecache.client.progress.Progress;
 import org.closurecache.core.capture.ClosureCapture;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
@@ -29,26 +29,12 @@ public final class ClosureReport {
       if (!shown.endsWith(path) && !shown.equals(path)) {
         shown = shown + "  (" + path + ")";
       }
-      out.printf("%4d  %-11s %10s  %s  %s%s%n", ++row, f.reason().wire(), human(f.size()),
+      out.printf("%4d  %-11s %10s  %s  %s%s%n", ++row, f.reason().wire(), Progress.human(f.size()),
           fullDigests ? digest : digest.substring(0, 19) + "…", shown,
           f.by().map(b -> "  [needed by " + b + "]").orElse(""));
     }
-    out.printf("%d files, %s, %d symlinks; manifest %s%n", m.files().size(), human(total),
+    out.printf("%d files, %s, %d symlinks; manifest %s%n", m.files().size(), Progress.human(total),
         m.symlinks().size(), ManifestCodec.digest(m));
     out.flush();
-  }
-
-  static String human(long bytes) {
-    if (bytes < 1024) {
-      return bytes + " B";
-    }
-    double v = bytes;
-    String[] units = {"KiB", "MiB", "GiB", "TiB"};
-    int u = -1;
-    while (v >= 1024 && u < units.length - 1) {
-      v /= 1024;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
   }
 }

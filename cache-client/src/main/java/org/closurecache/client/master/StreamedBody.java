@@ -22,6 +22,8 @@ import java.util.concurrent.Flow;
  * One reader thread; the HTTP client's threads only call the subscriber methods.
  */
 final class StreamedBody implements Flow.Subscriber<List<ByteBuffer>>, AutoCloseable {
+  /** Chunks (each a few buffers of up to 16 KiB) the client may deliver ahead of the reader. */
+  private static final int WINDOW = 32;
   /** Thrown when no byte arrived for the stall limit. */
   static final class StalledException extends HttpTimeoutException {
     StalledException(String message) {
@@ -40,7 +42,9 @@ final class StreamedBody implements Flow.Subscriber<List<ByteBuffer>>, AutoClose
     if (finished) {
       s.cancel(); // closed before the client subscribed us
     } else {
-      s.request(1);
+      // a window of chunks in flight: asking for one at a time made the client's reader wait
+      // for ours on every chunk (a 130 MB object arrived at ~30 MB/s)
+      s.request(WINDOW);
     }
   }
 

@@ -1,7 +1,6 @@
 package org.closurecache.client.settings;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.closurecache.core.config.PropertiesFile;
 import org.closurecache.core.config.Units;
 
 /**
@@ -164,14 +163,6 @@ public record ClientSettings(
   }
 
   static Map<String, String> readFile(Path file) throws IOException {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      p.load(r);
-    }
-    Map<String, String> out = new TreeMap<>();
-    for (String name : p.stringPropertyNames()) {
-      out.put(name, p.getProperty(name).strip());
-    }
-    return out;
+    return PropertiesFile.read(file);
   }
 }

@@ -1,7 +1,6 @@
 package org.closurecache.client.cli;
 
 import org.closurecache.core.cli.Cli;
-import org.closurecache.core.cli.Versions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,18 +1,15 @@
 package org.closurecache.server.config;
 
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import org.closurecache.core.config.PropertiesFile;
 import org.closurecache.core.config.Units;
 
 /**
@@ -150,15 +147,7 @@ public record ServerConfig(
 
   /** Reads a config file's settings. */
   public static Map<String, String> readFile(Path file) throws IOException {
-    Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      p.load(r);
-    }
-    Map<String, String> out = new TreeMap<>();
-    for (String name : p.stringPropertyNames()) {
-      out.put(name, p.getProperty(name).strip());
-    }
-    return out;
+    return PropertiesFile.read(file);
   }
 
   private static boolean bool(String s) {

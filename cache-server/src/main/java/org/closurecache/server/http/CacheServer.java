@@ -25,7 +25,6 @@ import org.closurecache.core.sign.TrustedKeys;
 import org.closurecache.server.config.ServerConfig;
 import org.closurecache.server.metrics.ServerMetrics;
 import org.closurecache.server.store.ObjectStore;
-import org.xnio.Options;
 
 /**
  * The reference master: the HTTP API v1 over an {@link ObjectStore} (routes and statuses in
