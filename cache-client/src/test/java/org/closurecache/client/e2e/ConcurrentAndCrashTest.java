@@ -96,7 +96,7 @@ class ConcurrentAndCrashTest {
       while (p.isAlive() && System.nanoTime() < until && !fetching(cache)) {
         p.waitFor(5, TimeUnit.MILLISECONDS);
       }
-      p.waitFor(random.nextInt(300), TimeUnit.MILLISECONDS);
+      p.waitFor(random.nextInt(200), TimeUnit.MILLISECONDS);
       if (p.isAlive()) {
         p.destroyForcibly();
         kills++;
