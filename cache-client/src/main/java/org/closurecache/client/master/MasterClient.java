@@ -60,6 +60,14 @@ import org.closurecache.core.sign.TagRecord;
  * are concurrent maps; each call keeps its own state.
  */
 public final class MasterClient implements AutoCloseable {
+  static {
+    // object GETs go through HttpURLConnection, whose keep-alive pool keeps 5 connections per
+    // master unless told otherwise; a pull runs up to 256 fetches at once
+    if (System.getProperty("http.maxConnections") == null) {
+      System.setProperty("http.maxConnections", "64");
+    }
+  }
+
   /** Digests per missing query: well under the master's default limit of 100,000, ~750 KB of JSON. */
   static final int MISSING_BATCH = 10_000;
   private static final int MAX_MISSING_ANSWER = MISSING_BATCH * 80 + 1024;

@@ -3,13 +3,13 @@ package org.closurecache.client.master;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.Map;
 import java.util.function.ObjLongConsumer;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestMismatchException;
@@ -98,11 +98,8 @@ final class ObjectDownload implements AutoCloseable {
   /** One attempt at {@code master}: continues from the bytes held, returns normally only with the verified object. */
   void attempt(Transport transport, URI master, MasterOptions options) throws IOException {
     long from = have;
-    HttpRequest.Builder b = transport.request(master, "/v1/objects/" + digest).GET();
-    if (from > 0) {
-      b.header("Range", "bytes=" + from + "-");
-    }
-    try (Transport.Answer a = transport.send(master, b.build(), options.stallTimeout(), null)) {
+    Map<String, String> headers = from > 0 ? Map.of("Range", "bytes=" + from + "-") : Map.of();
+    try (Transport.Answer a = transport.get(master, "/v1/objects/" + digest, headers, options.stallTimeout())) {
       if (a.status() == 206 && from > 0) {
         String range = a.headers().firstValue("Content-Range").orElse("");
         String want = "bytes " + from + "-" + (size - 1) + "/" + size;

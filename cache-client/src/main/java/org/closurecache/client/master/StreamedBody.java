@@ -16,12 +16,12 @@ import java.util.concurrent.Flow;
  * <p>Why not {@code BodyHandlers.ofInputStream()}: its {@code read} blocks with no timeout and the
  * JDK's request timeout stops applying once headers arrive, so a master that sends headers and
  * then goes quiet would hang a fetch thread forever. Here the HTTP client pushes chunks into a
- * queue (one outstanding {@code request(1)}, so at most one chunk is buffered) and {@link #next}
+ * queue (a window of {@link #WINDOW} chunks requested ahead) and {@link #next}
  * waits on the queue with a timeout; on a stall, an error or {@link #close} before the end, the
  * subscription is cancelled, which closes the connection instead of returning it to the pool.
  * One reader thread; the HTTP client's threads only call the subscriber methods.
  */
-final class StreamedBody implements Flow.Subscriber<List<ByteBuffer>>, AutoCloseable {
+final class StreamedBody implements Flow.Subscriber<List<ByteBuffer>>, Body {
   /** Chunks (each a few buffers of up to 16 KiB) the client may deliver ahead of the reader. */
   private static final int WINDOW = 32;
   /** Thrown when no byte arrived for the stall limit. */
@@ -65,7 +65,7 @@ final class StreamedBody implements Flow.Subscriber<List<ByteBuffer>>, AutoClose
 
   /** The next chunk, or null at the end of the body; throws on a transport error or a stall. */
   @SuppressWarnings("unchecked")
-  List<ByteBuffer> next(Duration stall) throws IOException {
+  public List<ByteBuffer> next(Duration stall) throws IOException {
     if (finished) {
       return null;
     }
@@ -91,23 +91,6 @@ final class StreamedBody implements Flow.Subscriber<List<ByteBuffer>>, AutoClose
     }
     subscription.request(1);
     return (List<ByteBuffer>) item;
-  }
-
-  /** Reads the whole body, refusing more than {@code max} bytes; each chunk has {@code stall} to arrive. */
-  byte[] readAll(int max, Duration stall) throws IOException {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    for (List<ByteBuffer> chunk; (chunk = next(stall)) != null; ) {
-      for (ByteBuffer b : chunk) {
-        if (out.size() + b.remaining() > max) {
-          close();
-          throw new IOException("the answer is over " + max + " bytes; is this URL a closure-cache master?");
-        }
-        byte[] a = new byte[b.remaining()];
-        b.get(a);
-        out.write(a, 0, a.length);
-      }
-    }
-    return out.toByteArray();
   }
 
   /** Cancels the body unless it was read to the end (a cancelled HTTP/1.1 connection is closed). */
