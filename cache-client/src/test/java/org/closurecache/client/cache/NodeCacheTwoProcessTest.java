@@ -1,7 +1,7 @@
 package org.closurecache.client.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,8 +52,8 @@ class NodeCacheTwoProcessTest {
         Thread.sleep(10);
       }
       assertEquals(List.of("another cache-client (pid " + child.process.pid() + ")"), told);
-      Thread.sleep(200);
-      assertFalse(opening.isDone(), "still waiting while the child holds the lock");
+      assertThrows(TimeoutException.class, () -> opening.get(200, TimeUnit.MILLISECONDS),
+          "still waiting while the child holds the lock");
 
       child.sendLine();
       try (NodeCache cache = opening.get(30, TimeUnit.SECONDS)) {
@@ -78,8 +79,7 @@ class NodeCacheTwoProcessTest {
         throw new java.io.UncheckedIOException(e);
       }
     });
-    Thread.sleep(300);
-    assertFalse(second.isDone());
+    assertThrows(TimeoutException.class, () -> second.get(300, TimeUnit.MILLISECONDS));
     assertEquals(1, told.size());
     assertTrue(told.get(0).contains("in this process"), told.get(0));
 
