@@ -6,7 +6,6 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -34,6 +33,7 @@ final class ManifestHandlers {
   private ManifestHandlers() {}
 
   static HttpHandler put(ObjectStore store, Auth auth, Optional<TrustedKeys> publishers, ServerMetrics metrics) {
+    PublisherCheck check = new PublisherCheck(publishers, metrics);
     return new WorkerHandler() {
       @Override
       void handle(HttpServerExchange exchange) throws Exception {
@@ -64,20 +64,11 @@ final class ManifestHandlers {
           HttpErrors.send(exchange, 400, err);
           return;
         }
-        if (publishers.isEmpty()) {
-          metrics.rejected("no-publisher-keys");
-          HttpErrors.send(exchange, 403, "untrusted-signature",
-              "this server trusts no publisher key; start it with publisher-keys set");
+        Optional<Manifest> verified = check.verify(exchange, envelope::verify);
+        if (verified.isEmpty()) {
           return;
         }
-        Manifest manifest;
-        try {
-          manifest = envelope.verify(publishers.get());
-        } catch (GeneralSecurityException e) {
-          metrics.rejected("bad-signature");
-          HttpErrors.send(exchange, 403, "untrusted-signature", e.getMessage());
-          return;
-        }
+        Manifest manifest = verified.get();
         List<Digest> missing = store.missing(new ArrayList<>(manifest.objectDigests()));
         if (!missing.isEmpty()) {
           metrics.rejected("missing-objects");

@@ -5,7 +5,6 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
 import java.util.Optional;
 import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.json.JsonFormatException;
@@ -30,6 +29,7 @@ final class TagHandlers {
   private TagHandlers() {}
 
   static HttpHandler put(ObjectStore store, Auth auth, Optional<TrustedKeys> publishers, ServerMetrics metrics) {
+    PublisherCheck check = new PublisherCheck(publishers, metrics);
     return new WorkerHandler() {
       @Override
       void handle(HttpServerExchange exchange) throws Exception {
@@ -55,20 +55,11 @@ final class TagHandlers {
           HttpErrors.send(exchange, 400, "bad-tag", e.getMessage());
           return;
         }
-        if (publishers.isEmpty()) {
-          metrics.rejected("no-publisher-keys");
-          HttpErrors.send(exchange, 403, "untrusted-signature",
-              "this server trusts no publisher key; start it with publisher-keys set");
+        Optional<TagRecord> verified = check.verify(exchange, signed::verify);
+        if (verified.isEmpty()) {
           return;
         }
-        TagRecord record;
-        try {
-          record = signed.verify(publishers.get());
-        } catch (GeneralSecurityException e) {
-          metrics.rejected("bad-signature");
-          HttpErrors.send(exchange, 403, "untrusted-signature", e.getMessage());
-          return;
-        }
+        TagRecord record = verified.get();
         if (!record.name().equals(name)) {
           HttpErrors.send(exchange, 400, "tag-name-mismatch",
               "the signed record is for tag \"" + record.name() + "\", not \"" + name + "\"");
