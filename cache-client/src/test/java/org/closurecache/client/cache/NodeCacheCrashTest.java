@@ -39,7 +39,8 @@ class NodeCacheCrashTest {
       try (ChildJvm child = ChildJvm.start(CommitLoopMain.class, dir.resolve("child.err"),
           root.toString(), Long.toString(random.nextLong()))) {
         child.awaitLine("open", 30);
-        Thread.sleep(300 + random.nextInt(700)); // kill somewhere in the middle of a batch
+        // kill somewhere in the middle of a batch (sooner if the child ends by itself)
+        child.process.waitFor(300 + random.nextInt(700), TimeUnit.MILLISECONDS);
         for (String line : child.kill9()) {
           reported.add(Digest.parse(line));
         }

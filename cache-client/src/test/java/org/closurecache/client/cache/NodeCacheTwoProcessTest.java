@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -40,17 +41,18 @@ class NodeCacheTwoProcessTest {
       }
 
       List<String> told = new CopyOnWriteArrayList<>();
+      CountDownLatch waiting = new CountDownLatch(1);
       CompletableFuture<NodeCache> opening = CompletableFuture.supplyAsync(() -> {
         try {
-          return NodeCache.open(root, told::add);
+          return NodeCache.open(root, holder -> {
+            told.add(holder);
+            waiting.countDown();
+          });
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }
       });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (told.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      assertTrue(waiting.await(10, TimeUnit.SECONDS), "the waiter was never told");
       assertEquals(List.of("another cache-client (pid " + child.process.pid() + ")"), told);
       assertThrows(TimeoutException.class, () -> opening.get(200, TimeUnit.MILLISECONDS),
           "still waiting while the child holds the lock");

@@ -57,7 +57,7 @@ class ObjectStoreCrashTest {
               () -> StoreIndex.open(StoreLayout.at(root).indexDir()));
           assertTrue(e.getMessage().contains("may already be running"), e.getMessage());
         }
-        Thread.sleep(100 + random.nextInt(400));
+        child.waitFor(100 + random.nextInt(400), TimeUnit.MILLISECONDS);  // kill at a random point
       } finally {
         child.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no close()
         assertTrue(child.waitFor(10, TimeUnit.SECONDS), "child did not die");
