@@ -33,7 +33,7 @@ class ElfReaderRealFilesTest {
 
   @BeforeAll
   static void needsReadelf() {
-    assumeTrue(Readelf.available(), "readelf (binutils) is not installed");
+    assertTrue(Readelf.available(), "readelf (binutils) is not installed");
   }
 
   static Stream<String> knownBinaries() {
@@ -87,7 +87,7 @@ class ElfReaderRealFilesTest {
   @Test
   void read_whenLibc_reportsItsSonameAndNoInterpreterDependency() throws IOException {
     Path libc = Path.of("/lib/x86_64-linux-gnu/libc.so.6");
-    assumeTrue(Files.exists(libc));
+    assertTrue(Files.exists(libc));
 
     ElfFile elf = ElfReader.read(libc);
 
@@ -99,7 +99,7 @@ class ElfReaderRealFilesTest {
   @Test
   void read_whenStaticPie_isDynamicWithoutDependencies() throws IOException {
     Path ldconfig = Path.of("/sbin/ldconfig");
-    assumeTrue(Files.exists(ldconfig));
+    assertTrue(Files.exists(ldconfig));
     assumeTrue(Readelf.describe(ldconfig.toRealPath()).needed().isEmpty());
 
     ElfFile elf = ElfReader.read(ldconfig);
@@ -145,10 +145,10 @@ class ElfReaderRealFilesTest {
   @Test
   void read_whenBuiltWithRunpathNodeflibAndSoname_agreesWithReadelf(@TempDir Path dir)
       throws IOException {
-    assumeTrue(gccWorks(dir), "gcc is not usable");
+    assertTrue(gccWorks(dir), "gcc is not usable");
     Path src = Files.writeString(dir.resolve("demo.c"), "int demo(void) { return 42; }\n");
     Path lib = dir.resolve("libdemo.so");
-    assumeTrue(run(dir, "gcc", "-shared", "-fPIC", "-o", lib.toString(), src.toString(),
+    assertTrue(run(dir, "gcc", "-shared", "-fPIC", "-o", lib.toString(), src.toString(),
         "-Wl,-soname,libdemo.so.1", "-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/../lib:/opt/x",
         "-Wl,-z,nodelete"));
     // GNU ld ignores -z nodeflib, so set DF_1_NODEFLIB in the DT_FLAGS_1 that -z nodelete made.
@@ -165,10 +165,10 @@ class ElfReaderRealFilesTest {
 
   @Test
   void read_whenBuiltWithOldStyleRpath_keepsNeededOrder(@TempDir Path dir) throws IOException {
-    assumeTrue(gccWorks(dir), "gcc is not usable");
+    assertTrue(gccWorks(dir), "gcc is not usable");
     Path src = Files.writeString(dir.resolve("main.c"), "int main(void) { return 0; }\n");
     Path exe = dir.resolve("main");
-    assumeTrue(run(dir, "gcc", "-o", exe.toString(), src.toString(), "-Wl,--no-as-needed",
+    assertTrue(run(dir, "gcc", "-o", exe.toString(), src.toString(), "-Wl,--no-as-needed",
         "-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/lib", "-lm", "-lpthread", "-ldl"));
 
     ElfFile elf = ElfReader.read(exe);
@@ -183,10 +183,10 @@ class ElfReaderRealFilesTest {
 
   @Test
   void read_whenStaticallyLinked_isNotDynamic(@TempDir Path dir) throws IOException {
-    assumeTrue(gccWorks(dir), "gcc is not usable");
+    assertTrue(gccWorks(dir), "gcc is not usable");
     Path src = Files.writeString(dir.resolve("static.c"), "int main(void) { return 0; }\n");
     Path exe = dir.resolve("static");
-    assumeTrue(run(dir, "gcc", "-static", "-o", exe.toString(), src.toString()),
+    assertTrue(run(dir, "gcc", "-static", "-o", exe.toString(), src.toString()),
         "static libc is not installed");
 
     ElfFile elf = ElfReader.read(exe);

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +26,7 @@ class OpensslInteropTest {
     } catch (IOException | InterruptedException e) {
       available = false;
     }
-    Assumptions.assumeTrue(available, "openssl is not installed");
+    assertTrue(available, "openssl is not installed");
   }
 
   @Test
