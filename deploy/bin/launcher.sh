@@ -1,5 +1,6 @@
 # Sourced by the launch scripts beside it; not run on its own.
-# Finds the command's jar and a JVM, then replaces the shell with the JVM.
+# Finds the command's jar and a JVM, then replaces the shell with the JVM (cc_launch), or leaves
+# the command line in the array CC_COMMAND for a script that must run more after the JVM (cc_command).
 #
 # The jar is looked for in ../lib (an installed tree: bin/ and lib/ side by side), then in the
 # module's target/ folder (a source checkout after `mvn -B package`).
@@ -9,10 +10,15 @@
 # CLOSURE_CACHE_JAVA_OPTS adds JVM options (for example -Xmx512m).
 
 cc_launch() {
+  cc_command "$@"
+  exec "${CC_COMMAND[@]}"
+}
+
+cc_command() {
   local name=$1
   shift
   local here jar java
-  here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[1]}")")" && pwd)
+  here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
   for jar in "$here/../lib/$name.jar" "$here/../../$name/target/$name.jar" ""; do
     [ -n "$jar" ] && [ -f "$jar" ] && break
   done
@@ -43,7 +49,8 @@ cc_launch() {
   [ -d "$(dirname "$jar")/native" ] && native=("-Djava.library.path=$(dirname "$jar")/native")
   # Short-lived command-line work: the serial collector starts fastest. (C1-only would be
   # slower still: it has no SHA-256 intrinsic, and hashing is most of a capture.)
-  # shellcheck disable=SC2086
-  exec "$java" -XX:+UseSerialGC "${heap[@]}" "${native[@]}" ${CLOSURE_CACHE_JAVA_OPTS:-} \
-    -jar "$jar" "$@"
+  local extra=()
+  # shellcheck disable=SC2206
+  extra=(${CLOSURE_CACHE_JAVA_OPTS:-})
+  CC_COMMAND=("$java" -XX:+UseSerialGC "${heap[@]}" "${native[@]}" "${extra[@]}" -jar "$jar" "$@")
 }

@@ -58,6 +58,27 @@ public final class CacheLayout {
     return root.resolve("running");
   }
 
+  /** Per-manifest views ({@code views/<manifest hex>/root} and {@code /plan}), built by exec-shim. */
+  public Path viewsDir() {
+    return root.resolve("views");
+  }
+
+  /** {@code views/<manifest hex>}: the view tree ({@code root/}) and launch plan ({@code plan/}). */
+  public Path viewDir(Digest manifest) {
+    return viewsDir().resolve(manifest.hex());
+  }
+
+  /** Copies of objects with other presentation attributes (mode, mtime) than the object file has. */
+  public Path variantsDir() {
+    return root.resolve("variants");
+  }
+
+  /** {@code variants/<first 2 hex>/<64 hex>-<mode, 4 octal digits>-<mtime seconds>}. */
+  public Path variantPath(Digest object, int mode, long mtimeSeconds) {
+    return variantsDir().resolve(object.shard())
+        .resolve(object.hex() + "-" + String.format("%04o", mode) + "-" + mtimeSeconds);
+  }
+
   public Path quarantineDir() {
     return root.resolve("quarantine");
   }

@@ -20,14 +20,14 @@ import java.util.concurrent.TimeUnit;
  * scratch files, if they share it). Linux before 5.8 does not report writeback errors from
  * syncfs. Thread-safe; stateless apart from remembering that the command is unusable.
  */
-final class Durability {
+public final class Durability {
   private static final long SYNC_TIMEOUT_MINUTES = 10;
   private static volatile boolean syncCommandUnusable;
 
   private Durability() {}
 
   /** How the last {@link #syncFileSystem} call made the data durable; for tests and reports. */
-  enum Method {
+  public enum Method {
     SYNCFS,
     FSYNC_EACH
   }
@@ -36,7 +36,7 @@ final class Durability {
    * Makes every write to {@code filesInFs} durable, with one syncfs of the filesystem holding
    * {@code anyDirInFs} if possible, else one fsync per path (files and directories alike).
    */
-  static Method syncFileSystem(Path anyDirInFs, Collection<Path> filesInFs) throws IOException {
+  public static Method syncFileSystem(Path anyDirInFs, Collection<Path> filesInFs) throws IOException {
     if (filesInFs.isEmpty()) {
       return Method.SYNCFS;
     }

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  * Where the masters, the cache and the trusted keys are: flags here, else the environment, else
  * the config file, else defaults ({@link ClientSettings}).
  */
-final class NodeOptions {
+public final class NodeOptions {
   @Option(names = "--master", paramLabel = "URL[,URL...]", description = "Masters or proxies, in order of preference (default http://127.0.0.1:7070; env CLOSURE_CACHE_MASTERS).")
   String masters;
 
@@ -34,7 +34,7 @@ final class NodeOptions {
   @Option(names = "--config", paramLabel = "FILE", description = "Settings file (default $CLOSURE_CACHE_CONFIG, else /etc/closure-cache/client.properties).")
   Path config;
 
-  ClientSettings settings() throws Exception {
+  public ClientSettings settings() throws Exception {
     Map<String, String> flags = new TreeMap<>();
     if (masters != null) {
       flags.put("masters", masters);
@@ -54,11 +54,11 @@ final class NodeOptions {
     return ClientSettings.resolve(flags, System.getenv(), Optional.ofNullable(config));
   }
 
-  MasterClient master(ClientSettings s) throws Exception {
+  public MasterClient master(ClientSettings s) throws Exception {
     return MasterClient.create(MasterOptions.of(s.masters(), s.token()));
   }
 
-  static TrustedKeys trusted(ClientSettings s) throws Exception {
+  public static TrustedKeys trusted(ClientSettings s) throws Exception {
     if (s.trust().isEmpty()) {
       throw new IllegalArgumentException("no trusted keys: give --trust PUBKEY (or set CLOSURE_CACHE_TRUST);"
           + " a node accepts only manifests signed by keys it trusts");
@@ -66,7 +66,7 @@ final class NodeOptions {
     return TrustedKeys.load(s.trust());
   }
 
-  static NodeCache openCache(ClientSettings s, java.io.PrintWriter err) throws Exception {
+  public static NodeCache openCache(ClientSettings s, java.io.PrintWriter err) throws Exception {
     return NodeCache.open(s.cache(), holder -> {
       err.println("waiting for " + holder + " to finish with " + s.cache());
       err.flush();

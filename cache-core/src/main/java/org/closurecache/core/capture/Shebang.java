@@ -18,13 +18,13 @@ import java.util.Optional;
  * interpreter itself, so a trace of the script's run never shows it opened. Only absolute
  * interpreters are answered. Thread-safe (no state).
  */
-final class Shebang {
+public final class Shebang {
   /** The kernel's BINPRM_BUF_SIZE (since Linux 5.1). */
   private static final int MAX_LINE = 256;
 
   private Shebang() {}
 
-  static Optional<String> interpreter(Path file) throws IOException {
+  public static Optional<String> interpreter(Path file) throws IOException {
     byte[] buf;
     try (InputStream in = Files.newInputStream(file)) {
       buf = Arrays.copyOf(in.readNBytes(MAX_LINE), MAX_LINE);  // zero-filled like bprm->buf

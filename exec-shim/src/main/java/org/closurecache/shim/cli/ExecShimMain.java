@@ -5,10 +5,7 @@ import org.closurecache.core.cli.Versions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/**
- * {@code exec-shim}: launches a job from the node cache. This build has no subcommands yet;
- * {@code run} comes with the launch work.
- */
+/** {@code exec-shim}: launches a job from the node cache. Each subcommand is a thin front end. */
 @Command(
     name = "exec-shim",
     mixinStandardHelpOptions = true,
@@ -16,8 +13,8 @@ import picocli.CommandLine.Command;
     description = {
         "Launches a job from the node cache with the environment recorded on the publishing host, so it behaves there as it did here.",
         "",
-        "This build has no subcommands yet: 'run' is not implemented."},
-    subcommands = {CommandLine.HelpCommand.class})
+        "Modes: namespace (bubblewrap, the view as the job's root: every absolute path, /proc/self/exe and $ORIGIN as on the publishing host) and loader (no namespaces: the cached ld.so runs the program; absolute paths reach the node). See 'exec-shim run --help'."},
+    subcommands = {RunCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class ExecShimMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

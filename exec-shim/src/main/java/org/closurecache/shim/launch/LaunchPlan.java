@@ -1,0 +1,209 @@
+package org.closurecache.shim.launch;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.manifest.LoadedLibrary;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.shim.view.ViewBuilder;
+
+/**
+ * The launch plan written next to a view ({@code views/<hex>/plan/}), so that a launcher with no
+ * JVM, no network and no index ({@code deploy/bin/exec-view}) can start the job. Every list is a
+ * file of NUL-terminated strings (what {@code bwrap --args FD} and bash's {@code mapfile -d ''}
+ * read); single values are one line.
+ *
+ * <pre>
+ * format          "1"
+ * manifest        sha256:&lt;hex&gt;
+ * cache           the cache root (where running/ lives)
+ * argv            the recorded argument vector, argv[0] first
+ * env             the recorded environment, NAME=VALUE each
+ * cwd             the recorded working directory
+ * exec            the path namespace mode executes (argv[0] when the job's PATH lookup finds the
+ *                 entry by it, else the entry path)
+ * isolated.args   bwrap options: the view's top-level entries on a fresh root, /proc, /dev, a
+ *                 private /tmp, then --clearenv and --setenv for the recorded environment
+ * host.args       bwrap options: the node's root with the view's top-level directories laid
+ *                 over it (node-owned directories such as /etc, /home, /tmp stay the node's),
+ *                 then the same environment options
+ * loader.args     the cached ld.so and its options: --inhibit-cache --library-path DIRS
+ * loader.exe      the entry's file inside the view (what ld.so runs), "" for a #! script
+ * </pre>
+ *
+ * Paths in the plan are absolute and name the view at its final place. Thread-safe (no state).
+ */
+public final class LaunchPlan {
+  /** Version of the files above; the launcher refuses a plan it does not know. */
+  public static final String FORMAT = "1";
+  /** Top-level directories a host-root launch leaves to the node (their recorded files are bound one by one). */
+  static final Set<String> NODE_OWNED = Set.of("etc", "home", "root", "run", "tmp", "var", "proc", "dev",
+      "sys", "mnt", "media", "srv", "boot", "lost+found");
+
+  private LaunchPlan() {}
+
+  /**
+   * Writes the plan of {@code manifest} into {@code planDir}.
+   *
+   * @param buildRoot the view tree as it is being built (to list its top level)
+   * @param finalRoot where that tree will be once the view is published
+   */
+  public static void write(Digest manifestDigest, Manifest manifest, Path cacheRoot, Path buildRoot,
+      Path finalRoot, Path planDir) throws IOException {
+    line(planDir.resolve("format"), FORMAT);
+    line(planDir.resolve("manifest"), manifestDigest.toString());
+    line(planDir.resolve("cache"), cacheRoot.toString());
+    line(planDir.resolve("cwd"), manifest.launch().cwd());
+    line(planDir.resolve("exec"), execPath(manifest));
+    strings(planDir.resolve("argv"), manifest.launch().argv());
+    List<String> env = new ArrayList<>();
+    List<String> envOptions = new ArrayList<>();
+    envOptions.add("--clearenv");
+    for (Map.Entry<String, String> e : manifest.launch().env().entrySet()) {
+      env.add(e.getKey() + "=" + e.getValue());
+      envOptions.add("--setenv");
+      envOptions.add(e.getKey());
+      envOptions.add(e.getValue());
+    }
+    strings(planDir.resolve("env"), env);
+    List<String> isolated = isolatedBinds(buildRoot, finalRoot);
+    isolated.addAll(envOptions);
+    strings(planDir.resolve("isolated.args"), isolated);
+    List<String> host = hostBinds(manifest, buildRoot, finalRoot);
+    host.addAll(envOptions);
+    strings(planDir.resolve("host.args"), host);
+    strings(planDir.resolve("loader.args"), loaderArgs(manifest, finalRoot));
+    line(planDir.resolve("loader.exe"), loaderExe(manifest, buildRoot, finalRoot));
+  }
+
+  /** Every top-level entry of the view on bwrap's fresh root: one bind per directory, never per file. */
+  static List<String> isolatedBinds(Path buildRoot, Path finalRoot) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String name : topLevel(buildRoot)) {
+      Path built = buildRoot.resolve(name);
+      if (ViewBuilder.MOUNT_POINTS.contains("/" + name)) {
+        continue;
+      }
+      if (Files.isSymbolicLink(built)) {
+        out.addAll(List.of("--symlink", Files.readSymbolicLink(built).toString(), "/" + name));
+      } else {
+        out.addAll(List.of("--ro-bind", finalRoot.resolve(name).toString(), "/" + name));
+      }
+    }
+    out.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+    return out;
+  }
+
+  /**
+   * The node's root, then each top-level view directory over the node's, except directories the
+   * node owns: there only files the node already has at the same path are covered by the view's
+   * (binding onto a missing path would create it on the node's own filesystem).
+   */
+  static List<String> hostBinds(Manifest manifest, Path buildRoot, Path finalRoot) throws IOException {
+    List<String> out = new ArrayList<>(List.of("--dev-bind", "/", "/"));
+    for (String name : topLevel(buildRoot)) {
+      Path built = buildRoot.resolve(name);
+      if (NODE_OWNED.contains(name) || Files.isSymbolicLink(built)) {
+        continue;  // a top-level symlink (lib -> usr/lib) is the same on the node or is the node's business
+      }
+      out.addAll(List.of("--ro-bind", finalRoot.resolve(name).toString(), "/" + name));
+    }
+    for (String path : manifest.files().keySet()) {
+      String top = path.substring(1, path.indexOf('/', 1) < 0 ? path.length() : path.indexOf('/', 1));
+      if (NODE_OWNED.contains(top) && Files.isRegularFile(Path.of(path), LinkOption.NOFOLLOW_LINKS)) {
+        out.addAll(List.of("--ro-bind-try", ViewBuilder.inside(finalRoot, path).toString(), path));
+      }
+    }
+    return out;
+  }
+
+  private static Set<String> topLevel(Path buildRoot) throws IOException {
+    Set<String> names = new TreeSet<>();
+    try (var entries = Files.list(buildRoot)) {
+      entries.forEach(p -> names.add(p.getFileName().toString()));
+    }
+    return names;
+  }
+
+  /**
+   * What bwrap should execute so the job sees the recorded {@code argv[0]}: bwrap has no way to
+   * set argv[0] apart from the path it runs, so argv[0] is used when it leads to the entry (an
+   * absolute or a bare name the recorded PATH finds), else the entry's path.
+   */
+  static String execPath(Manifest manifest) {
+    String argv0 = manifest.launch().argv().get(0);
+    Optional<String> entry = manifest.resolve(manifest.entry().path());
+    if (argv0.startsWith("/")) {
+      return manifest.resolve(argv0).equals(entry) ? argv0 : manifest.entry().path();
+    }
+    if (argv0.contains("/") || argv0.isEmpty()) {
+      return manifest.entry().path();
+    }
+    String path = manifest.launch().env().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for (String dir : path.split(":", -1)) {
+      if (!dir.startsWith("/")) {
+        continue;
+      }
+      Optional<String> found = manifest.resolve(dir + "/" + argv0);
+      if (found.isPresent()) {
+        return found.equals(entry) ? argv0 : manifest.entry().path();
+      }
+    }
+    return manifest.entry().path();
+  }
+
+  /** The cached loader, run as a program, told to look only in the view's library directories. */
+  static List<String> loaderArgs(Manifest manifest, Path finalRoot) {
+    if (manifest.interpreter().isEmpty()) {
+      return List.of();  // a static program: loader mode runs it directly
+    }
+    String loader = manifest.resolve(manifest.interpreter().get()).orElseThrow();
+    Set<String> dirs = new LinkedHashSet<>();
+    for (LoadedLibrary lib : manifest.libraries()) {
+      String real = manifest.resolve(lib.path()).orElseThrow();
+      if (real.equals(loader)) {
+        continue;
+      }
+      String dir = lib.path().substring(0, Math.max(1, lib.path().lastIndexOf('/')));
+      dirs.add(finalRoot + (dir.equals("/") ? "" : dir));
+    }
+    return List.of(ViewBuilder.inside(finalRoot, loader).toString(), "--inhibit-cache",
+        "--library-path", String.join(":", dirs));
+  }
+
+  private static String loaderExe(Manifest manifest, Path buildRoot, Path finalRoot) throws IOException {
+    String entry = manifest.resolve(manifest.entry().path()).orElseThrow();
+    if (org.closurecache.core.capture.Shebang.interpreter(ViewBuilder.inside(buildRoot, entry)).isPresent()) {
+      return "";
+    }
+    return ViewBuilder.inside(finalRoot, entry).toString();
+  }
+
+  private static void line(Path file, String value) throws IOException {
+    if (value.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException(
+          "cannot write a launch plan: " + file.getFileName() + " would hold a newline: " + value.replace("\n", "\\n"));
+    }
+    Files.writeString(file, value + "\n", StandardCharsets.UTF_8);
+  }
+
+  private static void strings(Path file, List<String> values) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (String v : values) {
+      out.writeBytes(v.getBytes(StandardCharsets.UTF_8));
+      out.write(0);
+    }
+    Files.write(file, out.toByteArray());
+  }
+}

@@ -1,0 +1,286 @@
+package org.closurecache.shim.view;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.closurecache.client.cache.CacheLayout;
+import org.closurecache.client.cache.Durability;
+import org.closurecache.core.digest.Descriptor;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestingOutputStream;
+import org.closurecache.core.manifest.FileEntry;
+import org.closurecache.core.manifest.Manifest;
+
+/**
+ * Builds a manifest's <b>view</b>: its closure rebuilt at the original absolute paths under
+ * {@code views/<manifest hex>/root}, every file a hard link into the cache (no copy, no extra
+ * space), every recorded symlink recreated with its recorded target, plus empty {@code /proc},
+ * {@code /dev} and {@code /tmp} directories to mount on. The tree is built in a fresh
+ * {@code views/.build-*} directory, made durable with one filesystem sync, and published by one
+ * atomic rename, so a view that exists is whole; a concurrent builder of the same view loses the
+ * rename and uses the winner's.
+ *
+ * <p>Presentation: a hard link shares its inode's permission bits and mtime, and a job sees both
+ * (Python checks a {@code .pyc} against its source's mtime). The cache keeps each object with the
+ * mode and mtime of the first file that brought it in; a file that wants other ones (an empty
+ * {@code __init__.py} with another mtime, say) links to a verified copy in {@code variants/}
+ * instead. Files are shown with write bits cleared and read bits set (they are shared and
+ * read-only); set-id bits are never carried.
+ *
+ * <p>Safety: the builder writes only inside the build directory it created. Manifest keys are
+ * normalised absolute paths, and no key lies under another (checked by {@link Manifest}), so every
+ * parent the builder creates is a directory it made itself; it still checks each one with
+ * {@code lstat} and never follows a symlink: a symlink in the view is only ever created, never
+ * traversed. Thread-safe (no state besides the layout).
+ */
+public final class ViewBuilder {
+  /** Directories every view has, for the launcher to mount on. */
+  public static final List<String> MOUNT_POINTS = List.of("/proc", "/dev", "/tmp");
+  private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+
+  private final CacheLayout layout;
+
+  public ViewBuilder(CacheLayout layout) {
+    this.layout = layout;
+  }
+
+  /** What one build did: how many links, variant copies and symlinks it made. */
+  public record Built(Path dir, boolean reused, int links, int variants, int symlinks) {}
+
+  /** The root inside a view directory: the tree the job sees as {@code /}. */
+  public static Path rootOf(Path viewDir) {
+    return viewDir.resolve("root");
+  }
+
+  /** The launch plan directory inside a view directory. */
+  public static Path planOf(Path viewDir) {
+    return viewDir.resolve("plan");
+  }
+
+  /** Where {@code absolutePath} of the job's tree lies inside {@code root}. */
+  public static Path inside(Path root, String absolutePath) {
+    if (!absolutePath.startsWith("/")) {
+      throw new IllegalArgumentException("not an absolute path: " + absolutePath);
+    }
+    return absolutePath.equals("/") ? root : root.resolve(absolutePath.substring(1));
+  }
+
+  /**
+   * The view of {@code manifest}, built now if it is not there. Every object of the manifest must
+   * be in the cache (a complete closure). {@code planWriter} fills the plan directory before the
+   * view is published, so a published view always has its plan.
+   */
+  public Built build(Digest manifestDigest, Manifest manifest, PlanWriter planWriter) throws IOException {
+    Path dir = layout.viewDir(manifestDigest);
+    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return new Built(dir, true, 0, 0, 0);
+    }
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException(dir + " is not a directory; remove it and run again");
+    }
+    Files.createDirectories(layout.viewsDir());
+    Path build = Files.createTempDirectory(layout.viewsDir(), ".build-" + manifestDigest.hex() + "-");
+    try {
+      Path root = Files.createDirectory(rootOf(build));
+      Set<Path> made = new HashSet<>();
+      made.add(root);
+      List<Path> written = new ArrayList<>();
+      int variants = 0;
+      for (Map.Entry<String, FileEntry> e : manifest.files().entrySet()) {
+        Path target = inside(root, e.getKey());
+        parents(root, target, made);
+        Path source = objectFor(e.getValue());
+        if (!source.equals(layout.objectPath(e.getValue().digest()))) {
+          variants++;
+        }
+        Files.createLink(target, source);
+        written.add(target);
+      }
+      for (Map.Entry<String, String> link : manifest.symlinks().entrySet()) {
+        Path at = inside(root, link.getKey());
+        parents(root, at, made);
+        Files.createSymbolicLink(at, Path.of(link.getValue()));
+        written.add(at);
+      }
+      for (String mountPoint : MOUNT_POINTS) {
+        Path p = inside(root, mountPoint);
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+          Files.createDirectory(p);
+          made.add(p);
+        }
+      }
+      Path plan = Files.createDirectory(planOf(build));
+      planWriter.write(root, plan);
+      List<Path> durable = new ArrayList<>(made);
+      durable.add(plan);
+      durable.add(build);
+      try (var planFiles = Files.list(plan)) {
+        planFiles.forEach(durable::add);
+      }
+      // One syncfs for the whole tree (links are metadata; the objects are durable already).
+      Durability.syncFileSystem(build, durable);
+      publish(build, dir);
+      Durability.syncFileSystem(layout.viewsDir(), List.of(layout.viewsDir()));
+      return new Built(dir, false, manifest.files().size(), variants, manifest.symlinks().size());
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        deleteTree(build);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  /** Writes the launch plan of a view being built; {@code root} is the view tree. */
+  @FunctionalInterface
+  public interface PlanWriter {
+    void write(Path root, Path planDir) throws IOException;
+  }
+
+  private void publish(Path build, Path dir) throws IOException {
+    try {
+      Files.move(build, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException | DirectoryNotEmptyException lostRace) {
+      deleteTree(build);  // another builder published the same view first
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("cannot rename " + build + " to " + dir + " atomically", e);
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException("view " + dir + " vanished right after it was built; is a gc running?");
+    }
+  }
+
+  /** Creates the missing parents of {@code target} under {@code root}, never through a symlink. */
+  private static void parents(Path root, Path target, Set<Path> made) throws IOException {
+    Path parent = target.getParent();
+    List<Path> missing = new ArrayList<>();
+    for (Path p = parent; !made.contains(p); p = p.getParent()) {
+      if (!p.startsWith(root) || p.equals(root)) {
+        throw new IllegalStateException(target + " is not under " + root);
+      }
+      missing.add(p);
+    }
+    for (int i = missing.size() - 1; i >= 0; i--) {
+      Path p = missing.get(i);
+      try {
+        Files.createDirectory(p);
+        Files.setPosixFilePermissions(p, DIR_MODE);
+      } catch (FileAlreadyExistsException e) {
+        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          throw new IOException("view path " + p + " exists and is not a directory; refusing to build through it", e);
+        }
+      }
+      made.add(p);
+    }
+  }
+
+  /** The object file itself when its mode and mtime are the ones wanted, else a variant copy. */
+  private Path objectFor(FileEntry f) throws IOException {
+    Path object = layout.objectPath(f.digest());
+    int mode = presentedMode(f.mode());
+    if (Presentation.of(object).equals(new Presentation(mode, f.mtime()))) {
+      return object;
+    }
+    Path variant = layout.variantPath(f.digest(), mode, f.mtime());
+    if (Files.isRegularFile(variant, LinkOption.NOFOLLOW_LINKS) && Files.size(variant) == f.size()
+        && Presentation.of(variant).equals(new Presentation(mode, f.mtime()))) {
+      return variant;
+    }
+    return makeVariant(f, object, variant, mode);
+  }
+
+  /** Write bits cleared, read bits set: the permission bits a view shows for a recorded mode. */
+  public static int presentedMode(int recordedMode) {
+    return (recordedMode & 0555) | 0444;
+  }
+
+  private Path makeVariant(FileEntry f, Path object, Path variant, int mode) throws IOException {
+    Files.createDirectories(variant.getParent());
+    Path temp = Files.createTempFile(variant.getParent(), ".variant-", ".tmp");
+    try {
+      Descriptor copied;
+      try (InputStream in = Files.newInputStream(object, LinkOption.NOFOLLOW_LINKS);
+          DigestingOutputStream out = new DigestingOutputStream(Files.newOutputStream(temp))) {
+        in.transferTo(out);
+        out.close();
+        copied = out.descriptor();
+      }
+      if (!copied.digest().equals(f.digest())) {
+        throw new IOException("object " + object + " in the cache does not match its name (it hashes to "
+            + copied.digest() + "); run cache-client fsck --repair");
+      }
+      Files.setPosixFilePermissions(temp, Presentation.permissions(mode));
+      Files.setLastModifiedTime(temp, FileTime.from(f.mtime(), TimeUnit.SECONDS));
+      Durability.syncFileSystem(temp.getParent(), List.of(temp));
+      Files.move(temp, variant, StandardCopyOption.ATOMIC_MOVE);
+      return variant;
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  /** Deletes a tree without following symlinks (a view's symlinks point at absolute paths). */
+  public static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
+          throws IOException {
+        Files.delete(file);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(d);
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  /** Permission bits and whole-second mtime of a file, as a view shows them. */
+  record Presentation(int mode, long mtimeSeconds) {
+    static Presentation of(Path p) throws IOException {
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+      long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.SECONDS);
+      return new Presentation(mode, mtime);
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+      Set<PosixFilePermission> out = new HashSet<>();
+      PosixFilePermission[] bits = PosixFilePermission.values();  // OWNER_READ … OTHERS_EXECUTE
+      for (int i = 0; i < 9; i++) {
+        if ((mode & (0400 >> i)) != 0) {
+          out.add(bits[i]);
+        }
+      }
+      return out;
+    }
+  }
+}

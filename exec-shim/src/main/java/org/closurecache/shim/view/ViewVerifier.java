@@ -1,0 +1,138 @@
+package org.closurecache.shim.view;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.closurecache.client.cache.CacheLayout;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestingInputStream;
+import org.closurecache.core.manifest.FileEntry;
+import org.closurecache.core.manifest.Manifest;
+
+/**
+ * Checks a built view against its manifest before a launch. The quick check ({@link #check}) is
+ * a few {@code lstat}s per file: every file is a regular file that is the very inode of its cache
+ * object (or of that object's variant) with the recorded size, permission bits and mtime, and every
+ * symlink has its recorded target; so a view whose files were replaced, added to through a symlink
+ * swap, or unlinked fails before the job starts. {@link #checkContent} also re-hashes each distinct
+ * inode (what {@code exec-shim verify --content} runs). Thread-safe (no state besides the layout).
+ */
+public final class ViewVerifier {
+  /** At most this many problems are listed; the rest are counted. */
+  private static final int MAX_LISTED = 10;
+
+  private final CacheLayout layout;
+
+  public ViewVerifier(CacheLayout layout) {
+    this.layout = layout;
+  }
+
+  /** What is wrong with a view, empty when nothing is. */
+  public record Report(List<String> problems, int more) {
+    public boolean ok() {
+      return problems.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return String.join("; ", problems) + (more > 0 ? "; and " + more + " more" : "");
+    }
+  }
+
+  public Report check(Path viewDir, Manifest manifest) throws IOException {
+    return run(viewDir, manifest, false);
+  }
+
+  public Report checkContent(Path viewDir, Manifest manifest) throws IOException {
+    return run(viewDir, manifest, true);
+  }
+
+  private Report run(Path viewDir, Manifest manifest, boolean content) throws IOException {
+    Path root = ViewBuilder.rootOf(viewDir);
+    List<String> problems = new ArrayList<>();
+    int[] more = {0};
+    Set<Object> hashed = new HashSet<>();
+    for (Map.Entry<String, FileEntry> e : manifest.files().entrySet()) {
+      String problem = checkFile(root, e.getKey(), e.getValue(), content, hashed);
+      add(problems, more, problem);
+    }
+    for (Map.Entry<String, String> link : manifest.symlinks().entrySet()) {
+      Path at = ViewBuilder.inside(root, link.getKey());
+      String problem = null;
+      if (!Files.isSymbolicLink(at)) {
+        problem = link.getKey() + " is not a symlink";
+      } else if (!Files.readSymbolicLink(at).toString().equals(link.getValue())) {
+        problem = link.getKey() + " points to " + Files.readSymbolicLink(at) + ", not " + link.getValue();
+      }
+      add(problems, more, problem);
+    }
+    return new Report(List.copyOf(problems), more[0]);
+  }
+
+  private String checkFile(Path root, String path, FileEntry f, boolean content, Set<Object> hashed)
+      throws IOException {
+    Path at = ViewBuilder.inside(root, path);
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(at, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return path + " is missing";
+    }
+    if (!a.isRegularFile()) {
+      return path + " is not a regular file";
+    }
+    if (a.size() != f.size()) {
+      return path + " has " + a.size() + " bytes, not " + f.size();
+    }
+    int mode = ViewBuilder.presentedMode(f.mode());
+    ViewBuilder.Presentation shown = ViewBuilder.Presentation.of(at);
+    if (!shown.equals(new ViewBuilder.Presentation(mode, f.mtime()))) {
+      return path + " shows mode " + String.format("%04o", shown.mode()) + " mtime " + shown.mtimeSeconds()
+          + ", not " + String.format("%04o", mode) + " mtime " + f.mtime();
+    }
+    Object key = a.fileKey();
+    if (!key.equals(fileKey(layout.objectPath(f.digest())))
+        && !key.equals(fileKey(layout.variantPath(f.digest(), mode, f.mtime())))) {
+      return path + " is not a link to cache object " + f.digest();
+    }
+    if (content && hashed.add(key)) {
+      Digest actual;
+      try (DigestingInputStream in = new DigestingInputStream(Files.newInputStream(at, LinkOption.NOFOLLOW_LINKS))) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+        actual = in.descriptor().digest();
+      }
+      if (!actual.equals(f.digest())) {
+        return path + " hashes to " + actual + ", not " + f.digest() + "; the cache object is corrupt:"
+            + " run cache-client fsck --repair";
+      }
+    }
+    return null;
+  }
+
+  private static Object fileKey(Path p) throws IOException {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+    } catch (NoSuchFileException e) {
+      return "missing:" + p;
+    }
+  }
+
+  private static void add(List<String> problems, int[] more, String problem) {
+    if (problem == null) {
+      return;
+    }
+    if (problems.size() < MAX_LISTED) {
+      problems.add(problem);
+    } else {
+      more[0]++;
+    }
+  }
+}
