@@ -3,7 +3,6 @@ package org.closurecache.shim.view;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -156,10 +155,15 @@ public final class ViewBuilder {
   private void publish(Path build, Path dir) throws IOException {
     try {
       Files.move(build, dir, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException lostRace) {
-      deleteTree(build);  // another builder published the same view first
     } catch (AtomicMoveNotSupportedException e) {
       throw new IOException("cannot rename " + build + " to " + dir + " atomically", e);
+    } catch (IOException e) {
+      // rename(2) onto a published view fails with ENOTEMPTY, which the JDK reports as a plain
+      // FileSystemException: what is at dir now tells whether another builder won the race.
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw e;
+      }
+      deleteTree(build);
     }
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException("view " + dir + " vanished right after it was built; is a gc running?");
