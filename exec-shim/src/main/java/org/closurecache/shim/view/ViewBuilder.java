@@ -202,11 +202,15 @@ public final class ViewBuilder {
       return object;
     }
     Path variant = layout.variantPath(f.digest(), mode, f.mtime());
-    if (Files.isRegularFile(variant, LinkOption.NOFOLLOW_LINKS) && Files.size(variant) == f.size()
-        && Presentation.of(variant).equals(new Presentation(mode, f.mtime()))) {
+    if (isVariant(variant, f, mode)) {
       return variant;
     }
     return makeVariant(f, object, variant, mode);
+  }
+
+  private static boolean isVariant(Path variant, FileEntry f, int mode) throws IOException {
+    return Files.isRegularFile(variant, LinkOption.NOFOLLOW_LINKS) && Files.size(variant) == f.size()
+        && Presentation.of(variant).equals(new Presentation(mode, f.mtime()));
   }
 
   /** Write bits cleared, read bits set: the permission bits a view shows for a recorded mode. */
@@ -232,7 +236,17 @@ public final class ViewBuilder {
       Files.setPosixFilePermissions(temp, Presentation.permissions(mode));
       Files.setLastModifiedTime(temp, FileTime.from(f.mtime(), TimeUnit.SECONDS));
       Durability.syncFileSystem(temp.getParent(), List.of(temp));
-      Files.move(temp, variant, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        // link(2), not rename(2): a variant another builder made meanwhile may already be linked
+        // into its view, and replacing it would leave that view pointing at an orphaned inode.
+        Files.createLink(variant, temp);
+      } catch (FileAlreadyExistsException e) {
+        if (!isVariant(variant, f, mode)) {
+          Files.move(temp, variant, StandardCopyOption.ATOMIC_MOVE);  // no view links to a bad one
+          return variant;
+        }
+      }
+      Files.delete(temp);
       return variant;
     } catch (IOException | RuntimeException | Error e) {
       try {
