@@ -150,7 +150,8 @@ public final class LaunchPlan {
     if (argv0.contains("/") || argv0.isEmpty()) {
       return manifest.entry().path();
     }
-    String path = manifest.launch().env().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    // bwrap finds a bare name with execvp(3) after --clearenv; without PATH glibc searches _CS_PATH.
+    String path = manifest.launch().env().getOrDefault("PATH", "/bin:/usr/bin");
     for (String dir : path.split(":", -1)) {
       if (!dir.startsWith("/")) {
         continue;

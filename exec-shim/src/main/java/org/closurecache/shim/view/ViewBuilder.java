@@ -3,7 +3,6 @@ package org.closurecache.shim.view;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -156,10 +155,15 @@ public final class ViewBuilder {
   private void publish(Path build, Path dir) throws IOException {
     try {
       Files.move(build, dir, StandardCopyOption.ATOMIC_MOVE);
-    } catch (FileAlreadyExistsException | DirectoryNotEmptyException lostRace) {
-      deleteTree(build);  // another builder published the same view first
     } catch (AtomicMoveNotSupportedException e) {
       throw new IOException("cannot rename " + build + " to " + dir + " atomically", e);
+    } catch (IOException e) {
+      // rename(2) onto a published view fails with ENOTEMPTY, which the JDK reports as a plain
+      // FileSystemException: what is at dir now tells whether another builder won the race.
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw e;
+      }
+      deleteTree(build);
     }
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException("view " + dir + " vanished right after it was built; is a gc running?");
@@ -198,11 +202,15 @@ public final class ViewBuilder {
       return object;
     }
     Path variant = layout.variantPath(f.digest(), mode, f.mtime());
-    if (Files.isRegularFile(variant, LinkOption.NOFOLLOW_LINKS) && Files.size(variant) == f.size()
-        && Presentation.of(variant).equals(new Presentation(mode, f.mtime()))) {
+    if (isVariant(variant, f, mode)) {
       return variant;
     }
     return makeVariant(f, object, variant, mode);
+  }
+
+  private static boolean isVariant(Path variant, FileEntry f, int mode) throws IOException {
+    return Files.isRegularFile(variant, LinkOption.NOFOLLOW_LINKS) && Files.size(variant) == f.size()
+        && Presentation.of(variant).equals(new Presentation(mode, f.mtime()));
   }
 
   /** Write bits cleared, read bits set: the permission bits a view shows for a recorded mode. */
@@ -228,7 +236,17 @@ public final class ViewBuilder {
       Files.setPosixFilePermissions(temp, Presentation.permissions(mode));
       Files.setLastModifiedTime(temp, FileTime.from(f.mtime(), TimeUnit.SECONDS));
       Durability.syncFileSystem(temp.getParent(), List.of(temp));
-      Files.move(temp, variant, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        // link(2), not rename(2): a variant another builder made meanwhile may already be linked
+        // into its view, and replacing it would leave that view pointing at an orphaned inode.
+        Files.createLink(variant, temp);
+      } catch (FileAlreadyExistsException e) {
+        if (!isVariant(variant, f, mode)) {
+          Files.move(temp, variant, StandardCopyOption.ATOMIC_MOVE);  // no view links to a bad one
+          return variant;
+        }
+      }
+      Files.delete(temp);
       return variant;
     } catch (IOException | RuntimeException | Error e) {
       try {

@@ -1,0 +1,288 @@
+package org.closurecache.shim.view;
+
+import static org.closurecache.shim.view.TestCache.OBJECT_MTIME;
+import static org.closurecache.shim.view.TestCache.inode;
+import static org.closurecache.shim.view.TestCache.mode;
+import static org.closurecache.shim.view.TestCache.mtime;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.manifest.FileEntry;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.ManifestCodec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ViewBuilderTest {
+  @TempDir Path cacheRoot;
+
+  private static final ViewBuilder.PlanWriter MARK_PLAN =
+      (root, plan) -> Files.writeString(plan.resolve("format"), "1\n");
+
+  private ViewBuilder.Built build(TestCache cache, Manifest m) throws IOException {
+    return new ViewBuilder(cache.layout).build(ManifestCodec.digest(m), m, MARK_PLAN);
+  }
+
+  private static Path at(ViewBuilder.Built built, String path) {
+    return ViewBuilder.inside(ViewBuilder.rootOf(built.dir()), path);
+  }
+
+  private static List<String> leftovers(TestCache cache) throws IOException {
+    if (!Files.isDirectory(cache.layout.viewsDir())) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(cache.layout.viewsDir())) {
+      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+    }
+  }
+
+  @Test
+  void build_linksFilesToTheirObjects_andRecreatesSymlinksAndMountPoints() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    FileEntry tool = cache.file("#!/bin/sh\necho tool\n");
+    FileEntry lib = cache.file("not really a library");
+    Manifest m = TestCache.manifest()
+        .file("/usr/bin/tool", tool)
+        .file("/usr/lib/x86_64-linux-gnu/libx.so.1", lib)
+        .symlink("/lib", "usr/lib")
+        .symlink("/bin", "usr/bin")
+        .symlink("/usr/bin/tool-abs", "/usr/bin/tool")
+        .symlink("/usr/lib/x86_64-linux-gnu/libx.so", "libx.so.1")
+        .entry("/bin/tool")
+        .build();
+
+    List<Path> planRoots = new ArrayList<>();
+    ViewBuilder.Built built = new ViewBuilder(cache.layout).build(ManifestCodec.digest(m), m, (root, plan) -> {
+      planRoots.add(root);
+      assertTrue(Files.isRegularFile(ViewBuilder.inside(root, "/usr/bin/tool")), "plan is written over a whole tree");
+      Files.writeString(plan.resolve("format"), "1\n");
+    });
+
+    assertFalse(built.reused());
+    assertEquals(cache.layout.viewDir(ManifestCodec.digest(m)), built.dir());
+    assertEquals(2, built.links());
+    assertEquals(0, built.variants());
+    assertEquals(4, built.symlinks());
+    assertEquals(inode(cache.layout.objectPath(tool.digest())), inode(at(built, "/usr/bin/tool")));
+    assertEquals(inode(cache.layout.objectPath(lib.digest())), inode(at(built, "/usr/lib/x86_64-linux-gnu/libx.so.1")));
+    assertEquals(Path.of("usr/lib"), Files.readSymbolicLink(at(built, "/lib")));
+    assertEquals(Path.of("usr/bin"), Files.readSymbolicLink(at(built, "/bin")));
+    assertEquals(Path.of("/usr/bin/tool"), Files.readSymbolicLink(at(built, "/usr/bin/tool-abs")));
+    assertEquals(Path.of("libx.so.1"), Files.readSymbolicLink(at(built, "/usr/lib/x86_64-linux-gnu/libx.so")));
+    for (String mountPoint : List.of("/proc", "/dev", "/tmp")) {
+      Path p = at(built, mountPoint);
+      assertTrue(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS), mountPoint);
+      try (Stream<Path> s = Files.list(p)) {
+        assertEquals(0, s.count(), mountPoint + " is empty");
+      }
+    }
+    assertEquals("1\n", Files.readString(ViewBuilder.planOf(built.dir()).resolve("format")));
+    assertEquals(1, planRoots.size());
+    assertFalse(planRoots.get(0).startsWith(built.dir()), "the plan is written before the view is published");
+    assertEquals(List.of(), leftovers(cache));
+    assertTrue(new ViewVerifier(cache.layout).checkContent(built.dir(), m).ok());
+  }
+
+  @Test
+  void build_whenRecordedModeOrMtimeDiffer_linksAVerifiedVariantWithThoseAttributes() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    String content = "print('same bytes, several presentations')\n";
+    FileEntry asObject = cache.file(content, 0644, OBJECT_MTIME);
+    FileEntry otherMtime = cache.file(content, 0644, 1_700_000_001L);
+    FileEntry anotherMtime = cache.file(content, 0600, 1_700_000_002L);
+    FileEntry executable = cache.file(content, 0775, OBJECT_MTIME);
+    Manifest m = TestCache.manifest()
+        .file("/app/a.py", asObject)
+        .file("/app/b.py", otherMtime)
+        .file("/app/c.py", anotherMtime)
+        .file("/app/run", executable)
+        .entry("/app/run")
+        .build();
+
+    ViewBuilder.Built built = build(cache, m);
+
+    Digest d = asObject.digest();
+    Path object = cache.layout.objectPath(d);
+    assertEquals(3, built.variants());
+    assertEquals(inode(object), inode(at(built, "/app/a.py")));
+    assertEquals(inode(cache.layout.variantPath(d, 0444, 1_700_000_001L)), inode(at(built, "/app/b.py")));
+    assertEquals(inode(cache.layout.variantPath(d, 0444, 1_700_000_002L)), inode(at(built, "/app/c.py")));
+    assertEquals(inode(cache.layout.variantPath(d, 0555, OBJECT_MTIME)), inode(at(built, "/app/run")));
+    Set<Object> inodes = new HashSet<>();
+    for (String p : List.of("/app/a.py", "/app/b.py", "/app/c.py", "/app/run")) {
+      assertTrue(inodes.add(inode(at(built, p))), p + " has an inode of its own");
+      assertArrayEquals(content.getBytes(StandardCharsets.UTF_8), Files.readAllBytes(at(built, p)), p);
+      FileEntry f = m.files().get(p);
+      assertEquals((f.mode() & 0555) | 0444, mode(at(built, p)), p);
+      assertEquals(f.mtime(), mtime(at(built, p)), p);
+    }
+    assertEquals(0444, mode(at(built, "/app/c.py")), "0600 is shown read-only to all");
+    assertEquals(0555, mode(at(built, "/app/run")), "0775 loses its write bits");
+    assertEquals(0444, mode(object), "the object itself is untouched");
+    assertEquals(OBJECT_MTIME, mtime(object));
+    assertTrue(new ViewVerifier(cache.layout).checkContent(built.dir(), m).ok());
+  }
+
+  @Test
+  void build_whenAVariantExists_reusesItInAnotherView() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    FileEntry script = cache.file("#!/bin/sh\n", 0755, 1_700_000_000L);
+    ViewBuilder.Built first = build(cache, TestCache.manifest().file("/opt/one/run", script).build());
+    ViewBuilder.Built second = build(cache, TestCache.manifest().file("/opt/two/run", script).build());
+
+    assertEquals(1, first.variants());
+    assertEquals(inode(at(first, "/opt/one/run")), inode(at(second, "/opt/two/run")));
+  }
+
+  @Test
+  void build_secondTime_reusesThePublishedView() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    Manifest m = TestCache.manifest().file("/usr/bin/tool", cache.file("tool")).build();
+    ViewBuilder.Built first = build(cache, m);
+    Object toolInode = inode(at(first, "/usr/bin/tool"));
+    AtomicInteger planWrites = new AtomicInteger();
+
+    ViewBuilder.Built second = new ViewBuilder(cache.layout).build(ManifestCodec.digest(m), m,
+        (root, plan) -> planWrites.incrementAndGet());
+
+    assertTrue(second.reused());
+    assertEquals(first.dir(), second.dir());
+    assertEquals(0, planWrites.get(), "a reused view keeps its plan");
+    assertEquals(toolInode, inode(at(second, "/usr/bin/tool")));
+  }
+
+  @Test
+  void build_whenAnObjectIsMissingMidway_leavesNoViewAndNoBuildDirectory() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    Manifest m = TestCache.manifest()
+        .file("/a/first", cache.file("present"))
+        .file("/b/second", cache.file("present too", 0755, 1_700_000_000L))
+        .file("/z/missing", TestCache.absent("never stored"))
+        .entry("/a/first")
+        .build();
+
+    IOException e = assertThrows(IOException.class, () -> build(cache, m));
+
+    assertTrue(e.toString().contains(cache.layout.objectPath(TestCache.absent("never stored").digest()).toString()),
+        e.toString());
+    assertFalse(Files.exists(cache.layout.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
+    assertEquals(List.of(), leftovers(cache));
+  }
+
+  @Test
+  void build_whenThePlanWriterFails_leavesNoViewAndNoBuildDirectory() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    Manifest m = TestCache.manifest().file("/usr/bin/tool", cache.file("tool")).build();
+
+    IOException e = assertThrows(IOException.class, () -> new ViewBuilder(cache.layout).build(
+        ManifestCodec.digest(m), m, (root, plan) -> {
+          throw new IOException("disk full while writing the plan");
+        }));
+
+    assertEquals("disk full while writing the plan", e.getMessage());
+    assertFalse(Files.exists(cache.layout.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
+    assertEquals(List.of(), leftovers(cache));
+  }
+
+  @Test
+  void build_whenAnObjectNeedingAVariantIsCorrupt_refusesNamingFsck() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    FileEntry script = cache.file("#!/bin/sh\necho good\n", 0755, 1_700_000_000L);
+    Path object = cache.layout.objectPath(script.digest());
+    Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("rw-r--r--"));
+    Files.writeString(object, "#!/bin/sh\necho evil\n");  // same size, other bytes
+    Files.setPosixFilePermissions(object, PosixFilePermissions.fromString("r--r--r--"));
+    Manifest m = TestCache.manifest().file("/usr/bin/run", script).build();
+
+    IOException e = assertThrows(IOException.class, () -> build(cache, m));
+
+    assertTrue(e.getMessage().contains("fsck"), e.getMessage());
+    assertTrue(e.getMessage().contains(object.toString()), e.getMessage());
+    assertFalse(Files.exists(cache.layout.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
+    assertEquals(List.of(), leftovers(cache));
+    Path variants = cache.layout.variantPath(script.digest(), 0555, 1_700_000_000L).getParent();
+    try (Stream<Path> s = Files.list(variants)) {
+      assertEquals(List.of(), s.toList(), "neither a variant nor its temp file is left");
+    }
+  }
+
+  @Test
+  void build_concurrentlyFromSeveralThreads_allSucceedWithOneSoundView() throws Exception {
+    TestCache cache = new TestCache(cacheRoot);
+    int threads = 6;
+    for (int round = 0; round < 3; round++) {
+      TestCache.ManifestSpec spec = TestCache.manifest();
+      for (int i = 0; i < 8; i++) {
+        // each file needs a variant, so the builders also race to make the same variants
+        spec.file("/opt/r" + round + "/f" + i, cache.file("content " + i, 0755, 1_700_000_000L + round));
+        spec.file("/opt/r" + round + "/plain" + i, cache.file("plain " + i));
+      }
+      Manifest m = spec.build();
+      Digest digest = ManifestCodec.digest(m);
+      CountDownLatch start = new CountDownLatch(1);
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try {
+        List<Future<ViewBuilder.Built>> results = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          Callable<ViewBuilder.Built> task = () -> {
+            start.await();
+            return new ViewBuilder(cache.layout).build(digest, m, MARK_PLAN);
+          };
+          results.add(pool.submit(task));
+        }
+        start.countDown();
+        for (Future<ViewBuilder.Built> f : results) {
+          assertEquals(cache.layout.viewDir(digest), f.get(60, TimeUnit.SECONDS).dir());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertEquals(List.of(), leftovers(cache), "round " + round);
+      ViewVerifier.Report report = new ViewVerifier(cache.layout).check(cache.layout.viewDir(digest), m);
+      assertTrue(report.ok(), "round " + round + ": " + report);
+    }
+    try (Stream<Path> views = Files.list(cache.layout.viewsDir())) {
+      assertEquals(3, views.count(), "one view per manifest");
+    }
+    try (Stream<Path> variants = Files.walk(cache.layout.variantsDir())) {
+      assertEquals(List.of(), variants.filter(p -> p.getFileName().toString().startsWith(".")).toList());
+    }
+  }
+
+  @Test
+  void presentedMode_clearsWriteBitsAndSetsReadBits() {
+    assertEquals(0444, ViewBuilder.presentedMode(0644));
+    assertEquals(0555, ViewBuilder.presentedMode(0755));
+    assertEquals(0444, ViewBuilder.presentedMode(0));
+    assertEquals(0555, ViewBuilder.presentedMode(0777));
+    assertEquals(0544, ViewBuilder.presentedMode(0700));
+  }
+
+  @Test
+  void inside_refusesARelativePath() {
+    assertThrows(IllegalArgumentException.class, () -> ViewBuilder.inside(cacheRoot, "usr/bin"));
+    assertEquals(cacheRoot, ViewBuilder.inside(cacheRoot, "/"));
+  }
+}
