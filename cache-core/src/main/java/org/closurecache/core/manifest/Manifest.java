@@ -81,6 +81,16 @@ public record Manifest(
     return resolve(path, files, symlinks);
   }
 
+  /**
+   * Where {@code path} leads through the recorded symlinks, whatever is there: a directory of
+   * the closure (the loader searches {@code /lib/x86_64-linux-gnu}, which is {@code
+   * /usr/lib/x86_64-linux-gnu} once {@code /lib -> usr/lib} is followed). Empty when the symlinks
+   * loop.
+   */
+  public Optional<String> resolvePath(String path) {
+    return walk(path, symlinks);
+  }
+
   private static void checkKeys(Map<String, FileEntry> files, Map<String, String> symlinks) {
     Set<String> keys = new HashSet<>();
     for (String path : files.keySet()) {
@@ -151,6 +161,10 @@ public record Manifest(
    * resolve to nothing; nothing on the local filesystem is consulted.
    */
   static Optional<String> resolve(String path, Map<String, FileEntry> files, Map<String, String> symlinks) {
+    return walk(path, symlinks).filter(files::containsKey);
+  }
+
+  private static Optional<String> walk(String path, Map<String, String> symlinks) {
     Deque<String> todo = new ArrayDeque<>();
     pushComponents(todo, path);
     StringBuilder current = new StringBuilder();
@@ -178,8 +192,7 @@ public record Manifest(
         pushComponents(todo, target);
       }
     }
-    String resolved = current.length() == 0 ? "/" : current.toString();
-    return files.containsKey(resolved) ? Optional.of(resolved) : Optional.empty();
+    return Optional.of(current.length() == 0 ? "/" : current.toString());
   }
 
   private static void pushComponents(Deque<String> todo, String path) {

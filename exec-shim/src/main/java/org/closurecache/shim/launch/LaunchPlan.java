@@ -176,8 +176,10 @@ public final class LaunchPlan {
       if (real.equals(loader)) {
         continue;
       }
+      // The directory the loader found the name in, with recorded symlinks followed inside the
+      // view: an absolute link (/lib -> /usr/lib) would otherwise lead to the node's own files.
       String dir = lib.path().substring(0, Math.max(1, lib.path().lastIndexOf('/')));
-      dirs.add(finalRoot + (dir.equals("/") ? "" : dir));
+      dirs.add(ViewBuilder.inside(finalRoot, manifest.resolvePath(dir).orElse(dir)).toString());
     }
     return List.of(ViewBuilder.inside(finalRoot, loader).toString(), "--inhibit-cache",
         "--library-path", String.join(":", dirs));

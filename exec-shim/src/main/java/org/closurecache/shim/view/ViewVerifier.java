@@ -21,8 +21,9 @@ import org.closurecache.core.manifest.Manifest;
  * Checks a built view against its manifest before a launch. The quick check ({@link #check}) is
  * a few {@code lstat}s per file: every file is a regular file that is the very inode of its cache
  * object (or of that object's variant) with the recorded size, permission bits and mtime, and every
- * symlink has its recorded target; so a view whose files were replaced, added to through a symlink
- * swap, or unlinked fails before the job starts. {@link #checkContent} also re-hashes each distinct
+ * symlink has its recorded target, and the tree holds nothing else (no added file, no directory
+ * swapped for a symlink); so a view whose files were replaced, added to, or unlinked fails before
+ * the job starts. {@link #checkContent} also re-hashes each distinct
  * inode (what {@code exec-shim verify --content} runs). Thread-safe (no state besides the layout).
  */
 public final class ViewVerifier {
@@ -74,7 +75,62 @@ public final class ViewVerifier {
       }
       add(problems, more, problem);
     }
+    for (String problem : unexpected(root, manifest)) {
+      add(problems, more, problem);
+    }
     return new Report(List.copyOf(problems), more[0]);
+  }
+
+  /**
+   * Entries the manifest does not name: an added file, or a directory swapped for a symlink
+   * (the per-path checks above would look through such a symlink, since only the last
+   * component of a path is not followed).
+   */
+  private static List<String> unexpected(Path root, Manifest manifest) throws IOException {
+    Set<String> dirs = new HashSet<>(ViewBuilder.MOUNT_POINTS);
+    for (String key : manifest.files().keySet()) {
+      ancestors(key, dirs);
+    }
+    for (String key : manifest.symlinks().keySet()) {
+      ancestors(key, dirs);
+    }
+    List<String> out = new ArrayList<>();
+    Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+      @Override
+      public java.nio.file.FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes a) {
+        String path = "/" + root.relativize(dir);
+        if (named(path)) {
+          return java.nio.file.FileVisitResult.SKIP_SUBTREE;  // a key: its own check reports it
+        }
+        if (!dir.equals(root) && !dirs.contains(path)) {
+          out.add(path + " is a directory the manifest does not name");
+          return java.nio.file.FileVisitResult.SKIP_SUBTREE;
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+
+      private boolean named(String path) {
+        return manifest.files().containsKey(path) || manifest.symlinks().containsKey(path);
+      }
+
+      @Override
+      public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes a) {
+        String path = "/" + root.relativize(file);
+        if (!named(path)) {
+          out.add(path + " is " + (a.isSymbolicLink() ? "a symlink" : "a file") + " the manifest does not name");
+        }
+        return java.nio.file.FileVisitResult.CONTINUE;
+      }
+    });
+    return out;
+  }
+
+  private static void ancestors(String path, Set<String> dirs) {
+    for (int slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      if (!dirs.add(path.substring(0, slash))) {
+        return;
+      }
+    }
   }
 
   private String checkFile(Path root, String path, FileEntry f, boolean content, Set<Object> hashed)

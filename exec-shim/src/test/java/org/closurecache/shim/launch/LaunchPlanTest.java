@@ -160,8 +160,26 @@ class LaunchPlanTest {
   @Test
   void loaderArgs_nameTheViewsLoaderAndTheLibraryDirectoriesInLoadOrderOnce() throws IOException {
     assertEquals(List.of(FINAL + LOADER, "--inhibit-cache", "--library-path",
-        FINAL + "/lib/x86_64-linux-gnu:" + FINAL + "/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3:" + FINAL + "/opt/app/lib"),
+        FINAL + "/usr/lib/x86_64-linux-gnu:" + FINAL + "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v3:"
+            + FINAL + "/opt/app/lib"),
         LaunchPlan.loaderArgs(python().build(), FINAL));
+  }
+
+  @Test
+  void loaderArgs_followRecordedDirectorySymlinksInsideTheView_evenAbsoluteOnes() throws IOException {
+    // /lib -> /usr/lib is absolute: <view>/lib/x86_64-linux-gnu would lead to the node's own /usr/lib.
+    Manifest m = TestCache.manifest()
+        .file(ENTRY, cache.file("\u007fELF python", 0755, 1_700_000_000L))
+        .file(LOADER, cache.file("\u007fELF ld.so", 0755, 1_700_000_000L))
+        .file("/usr/lib/x86_64-linux-gnu/libc.so.6", cache.file("libc"))
+        .symlink("/lib", "/usr/lib")
+        .symlink("/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2")
+        .interpreter("/lib64/ld-linux-x86-64.so.2")
+        .library("libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6")
+        .entry(ENTRY)
+        .build();
+    assertEquals(List.of(FINAL + LOADER, "--inhibit-cache", "--library-path", FINAL + "/usr/lib/x86_64-linux-gnu"),
+        LaunchPlan.loaderArgs(m, FINAL));
   }
 
   @Test

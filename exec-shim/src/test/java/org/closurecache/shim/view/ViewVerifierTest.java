@@ -192,4 +192,30 @@ class ViewVerifierTest {
     assertEquals(3, report.more());
     assertTrue(report.toString().endsWith("; and 3 more"), report.toString());
   }
+
+  @Test
+  void check_whenAFileIsAddedToTheView_reportsIt() throws IOException {
+    Files.writeString(at("/usr/lib/x86_64-linux-gnu/libextra.so.1"), "planted");
+    assertReports(check(), "/usr/lib/x86_64-linux-gnu/libextra.so.1", "does not name");
+  }
+
+  @Test
+  void check_whenSomethingIsLeftInAMountPoint_reportsIt() throws IOException {
+    Files.writeString(at("/tmp/leftover"), "x");
+    assertReports(check(), "/tmp/leftover", "does not name");
+  }
+
+  @Test
+  void check_whenADirectoryIsSwappedForASymlinkToAnEqualTree_reportsTheSwap(@TempDir Path elsewhere)
+      throws IOException {
+    // An equal tree elsewhere: hard links to the very objects, so every per-path check passes
+    // through the symlink; only the walk sees that /usr/share/tool is no longer a directory.
+    Path copy = Files.createDirectories(elsewhere.resolve("tool"));
+    Files.createLink(copy.resolve("hook.py"), at(SCRIPT));
+    Path dir = at("/usr/share/tool");
+    Files.delete(at(SCRIPT));
+    Files.delete(dir);
+    Files.createSymbolicLink(dir, copy);
+    assertReports(check(), "/usr/share/tool", "symlink the manifest does not name");
+  }
 }
