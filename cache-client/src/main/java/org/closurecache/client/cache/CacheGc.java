@@ -66,8 +66,9 @@ final class CacheGc {
     closures.remove(plan.evicted());
     // Views go before the objects they link, or unlinking an object would free nothing.
     Set<Digest> keepViews = new HashSet<>(inUse);
+    Set<Digest> evicted = new HashSet<>(plan.evicted());
     states.forEach((d, s) -> {
-      if (s.pinned() || (s.complete() && !plan.evicted().contains(d))) {
+      if (s.pinned() || (s.complete() && !evicted.contains(d))) {
         keepViews.add(d);
       }
     });
