@@ -9,10 +9,12 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.zip.GZIPInputStream;
@@ -38,7 +40,9 @@ import org.closurecache.core.sign.TrustedKeys;
  * manifest's signature against the trusted keys, every tag's signature, name, target and revision
  * (no rollback), and that each manifest's objects are all in the bundle or the cache. Only then are
  * the objects committed (durable, then indexed), the manifests stored and marked complete, and
- * the tags recorded. A refused bundle leaves the cache as it was. Not thread-safe.
+ * the tags recorded. A refused bundle leaves the cache as it was. Each new object file gets the
+ * mode and mtime of the first file (in path order) with that content in the first manifest of the
+ * bundle that names it, as a pull would give it. Not thread-safe.
  */
 public final class BundleImporter {
   /** What an import added. */
@@ -102,8 +106,10 @@ public final class BundleImporter {
     if (manifests.isEmpty()) {
       throw refuse(bundle, "it holds no manifest");
     }
+    Map<Digest, Staged.Presentation> presentations = new HashMap<>();
     for (Map.Entry<Digest, byte[]> e : manifests.entrySet()) {
       Manifest m = verifyManifest(e.getKey(), e.getValue(), trust, bundle);
+      Staged.Presentation.byObject(m).forEach(presentations::putIfAbsent);
       for (Digest d : m.objectDigests()) {
         if (!objects.contains(d) && !cache.hasObject(d)) {
           throw refuse(bundle, "manifest " + e.getKey() + " names object " + d + ", which is neither in the bundle nor in the cache");
@@ -129,6 +135,7 @@ public final class BundleImporter {
       records.put(e.getKey(), record);
     }
     // everything verified: now make it durable and index it
+    staged.replaceAll(s -> s.withPresentation(Optional.ofNullable(presentations.get(s.digest()))));
     cache.commit(staged);
     for (Map.Entry<Digest, byte[]> e : manifests.entrySet()) {
       if (cache.manifest(e.getKey()).isEmpty()) {

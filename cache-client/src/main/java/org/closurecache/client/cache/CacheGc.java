@@ -2,10 +2,13 @@ package org.closurecache.client.cache;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +29,14 @@ import org.closurecache.core.manifest.Manifest;
  *
  * <p>Apply, in the order that keeps every crash safe: the evicted manifests and closure records
  * go first (synced), so no closure can be marked complete while its files disappear; then the
- * files; then their index entries. A crash in between leaves unreferenced files or entries
- * without files, which the next GC or reconciliation removes.
+ * views ({@link ViewSweeper}): the evicted closures' views, and every view whose manifest is not a
+ * complete closure here, unless it is pinned or in use; then the object files; then their index
+ * entries; then the variants no view links any more. A crash in between leaves unreferenced files,
+ * entries without files or views without closures, which the next GC or reconciliation removes.
+ * Views go before objects because a view hard-links object files: unlinking an object that a
+ * view still links frees no space, and such objects are not counted as freed (link count).
+ *
+ * <p>The view and variant sweep runs on every call, also when the objects are within the limit.
  *
  * <p>Not thread-safe: the caller excludes every other writer.
  */
@@ -38,19 +47,52 @@ final class CacheGc {
   private final CacheLayout layout;
   private final ObjectTable objects;
   private final ClosureTable closures;
+  private final Clock clock;
 
-  CacheGc(CacheDatabase rocks, CacheLayout layout, ObjectTable objects, ClosureTable closures) {
+  CacheGc(CacheDatabase rocks, CacheLayout layout, ObjectTable objects, ClosureTable closures, Clock clock) {
     this.rocks = rocks;
     this.layout = layout;
     this.objects = objects;
     this.closures = closures;
+    this.clock = clock;
   }
 
   GcReport run(long maxBytes, Set<Digest> inUse) throws IOException {
     long before = objects.bytes();
-    if (before <= maxBytes) {
-      return new GcReport(0, 0, 0, before, List.of());
+    Map<Digest, ClosureState> states = new HashMap<>();
+    closures.forEach((d, envelope, state) -> states.put(d, state));
+    Plan plan = before <= maxBytes ? new Plan(List.of(), Set.of(), List.of()) : plan(maxBytes, inUse, before);
+
+    closures.remove(plan.evicted());
+    // Views go before the objects they link, or unlinking an object would free nothing.
+    Set<Digest> keepViews = new HashSet<>(inUse);
+    Set<Digest> evicted = new HashSet<>(plan.evicted());
+    states.forEach((d, s) -> {
+      if (s.pinned() || (s.complete() && !evicted.contains(d))) {
+        keepViews.add(d);
+      }
+    });
+    ViewSweeper sweeper = new ViewSweeper(layout, clock.millis());
+    ViewSweeper.Result views = sweeper.removeViews(keepViews);
+    Freed freed = deleteFiles(plan.freed());
+    objects.delete(plan.freed());
+    ViewSweeper.Result variants = sweeper.removeUnlinkedVariants();
+
+    List<String> kept = new ArrayList<>(plan.kept());
+    kept.addAll(views.problems());
+    kept.addAll(variants.problems());
+    if (freed.stillLinked() > 0) {
+      kept.add(freed.stillLinked() + " removed objects (" + freed.stillLinkedBytes() + " bytes) are still"
+          + " linked from outside objects/ (a view gc could not remove?); their space is freed with those links");
     }
+    return new GcReport(plan.evicted().size(), plan.freed().size(), freed.bytes() + variants.bytes(),
+        objects.bytes(), views.removed(), variants.removed(), kept);
+  }
+
+  /** Closures to evict, objects to remove, and why the rest stays. */
+  private record Plan(List<Digest> evicted, Set<Digest> freed, List<String> kept) {}
+
+  private Plan plan(long maxBytes, Set<Digest> inUse, long before) throws IOException {
     List<Closure> all = new ArrayList<>();
     closures.forEach((d, envelope, state) -> {
       Manifest m = StoredManifests.parseStored(rocks, d, envelope);
@@ -111,22 +153,30 @@ final class CacheGc {
           + protectedBytes + " of them needed by pinned or in-use closures (objects shared between"
           + " closures counted once per closure); unpin closures or raise the limit");
     }
-    closures.remove(evicted);
-    long bytesFreed = deleteFiles(freed);
-    objects.delete(freed);
-    return new GcReport(evicted.size(), freed.size(), bytesFreed, objects.bytes(), kept);
+    return new Plan(evicted, freed, kept);
   }
 
-  private long deleteFiles(Set<Digest> digests) throws IOException {
+  /** Bytes whose last link went, and removed objects whose inode something else still links. */
+  private record Freed(long bytes, int stillLinked, long stillLinkedBytes) {}
+
+  private Freed deleteFiles(Set<Digest> digests) throws IOException {
     List<Digest> deleted = new ArrayList<>();
     long bytes = 0;
+    int stillLinked = 0;
+    long stillLinkedBytes = 0;
     try {
       for (Digest d : digests) {
         try {
-          long size = Files.size(layout.objectPath(d));
-          // Unlinking needs write permission on the shard directory only, not on the 0444 file.
+          Map<String, Object> a = Files.readAttributes(layout.objectPath(d), "unix:size,nlink", LinkOption.NOFOLLOW_LINKS);
+          long size = ((Number) a.get("size")).longValue();
+          // Unlinking needs write permission on the shard directory only, not on the read-only file.
           Files.delete(layout.objectPath(d));
-          bytes += size;
+          if (((Number) a.get("nlink")).intValue() == 1) {
+            bytes += size;
+          } else {
+            stillLinked++;
+            stillLinkedBytes += size;
+          }
         } catch (NoSuchFileException gone) {
           // Already gone: its entry is dropped all the same.
         }
@@ -137,6 +187,6 @@ final class CacheGc {
       objects.delete(deleted);
       throw e;
     }
-    return bytes;
+    return new Freed(bytes, stillLinked, stillLinkedBytes);
   }
 }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
 import org.closurecache.core.digest.Digest;
 
 /**
@@ -11,17 +13,46 @@ import org.closurecache.core.digest.Digest;
  *
  * <pre>
  * root/
- *   objects/ab/&lt;64 hex&gt;   verified, durable object files, read-only (0444), sharded by first hex pair
+ *   objects/ab/&lt;64 hex&gt;   verified, durable object files, sharded by first hex pair; never writable:
+ *                          0444, or the recorded read/execute bits plus 0444 and the recorded mtime
+ *                          of the first file of the closure they were pulled for (Staged.Presentation)
  *   tmp/                   downloads in progress; same filesystem as objects/ so publishing is a
  *                          rename; emptied whenever a writer opens the cache
  *   index/                 the RocksDB database (objects, manifests, closures, tags, counters)
  *   lock                   held with an exclusive file lock by the one writing process; holds its pid
  *   quarantine/            files taken out of objects/ (corrupt or misplaced); never deleted
+ *   running/&lt;hex&gt;          a job runs manifest &lt;hex&gt; while some process holds a shared lock on it
+ *   running/&lt;hex&gt;.&lt;pid&gt;    ... or while process &lt;pid&gt; with the start time written inside lives
+ *                          (format in RunningJobs)
+ *   views/&lt;manifest hex&gt;/   a view: root/ is the closure rebuilt at its original absolute paths as
+ *                          hard links to object (or variant) files plus the recorded symlinks,
+ *                          plan/ the launch plan files; built elsewhere (exec-shim) in
+ *                          views/.build-&lt;hex&gt;-&lt;random&gt; and renamed into place atomically
+ *   views/.trash-&lt;hex&gt;-&lt;random&gt;   a view being deleted (renamed here first, so no launcher sees
+ *                          half a tree)
+ *   variants/ab/&lt;64 hex&gt;-&lt;mode&gt;-&lt;mtime&gt;   a verified copy of an object with another mode (4
+ *                          octal digits) and mtime (seconds) than its object file has, for views
+ *                          that need the same content presented differently (hard links share mode
+ *                          and mtime); exists only while a view links it
  * </pre>
  *
- * Immutable and thread-safe.
+ * <p><b>What gc removes here</b> ({@link NodeCache#gc}): a view with its closure, or when its
+ * manifest is no complete closure in the index, never while the closure is pinned or in use
+ * (symlinks in it are removed, never followed); {@code .build-} and {@code .trash-} directories
+ * whose mtime is over an hour old; any variant whose link count is 1, that is, that no view links.
+ * So a builder must link a variant into its {@code .build-} tree promptly after giving it its
+ * name (or give it its name by linking it from the tree): gc may remove an unlinked one at any
+ * moment, and the builder's link then fails rather than the view going wrong.
+ *
+ * <p>Immutable and thread-safe.
  */
 public final class CacheLayout {
+  /** Name prefixes in {@code views/} of a view being built and of one being deleted. */
+  static final String BUILD_PREFIX = ".build-";
+  static final String TRASH_PREFIX = ".trash-";
+  /** A file name in a {@code variants/} shard, as {@link #variantPath} makes it. */
+  static final Pattern VARIANT_NAME = Pattern.compile("[0-9a-f]{64}-[0-7]{4}--?[0-9]{1,19}");
+
   private final Path root;
 
   private CacheLayout(Path root) {
@@ -53,7 +84,10 @@ public final class CacheLayout {
     return root.resolve("lock");
   }
 
-  /** Lock files of jobs running from the cache ({@code running/<manifest hex>}); see RunningJobs. */
+  /**
+   * Marks of jobs running from the cache ({@code running/<manifest hex>} lock files and {@code
+   * running/<manifest hex>.<pid>} files); see RunningJobs.
+   */
   public Path runningDir() {
     return root.resolve("running");
   }
@@ -68,13 +102,40 @@ public final class CacheLayout {
     return viewsDir().resolve(manifest.hex());
   }
 
+  /**
+   * A new, empty, uniquely named directory {@code views/.build-<manifest hex>-<random>} to build
+   * the view of {@code manifest} in before renaming it to {@link #viewDir}; creates {@code views/}
+   * if needed. gc removes it once its mtime is an hour old.
+   */
+  public Path newViewBuildDir(Digest manifest) throws IOException {
+    return Files.createTempDirectory(Files.createDirectories(viewsDir()), BUILD_PREFIX + manifest.hex() + "-");
+  }
+
+  /**
+   * A fresh, unused name {@code views/.trash-<manifest hex>-<random>} to rename a view to before
+   * deleting it (not created: it is a rename target).
+   */
+  public Path newViewTrashPath(Digest manifest) {
+    return viewsDir().resolve(TRASH_PREFIX + manifest.hex() + "-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
+  }
+
   /** Copies of objects with other presentation attributes (mode, mtime) than the object file has. */
   public Path variantsDir() {
     return root.resolve("variants");
   }
 
-  /** {@code variants/<first 2 hex>/<64 hex>-<mode, 4 octal digits>-<mtime seconds>}. */
+  /**
+   * {@code variants/<first 2 hex>/<64 hex>-<mode, 4 octal digits>-<mtime seconds>}, e.g. {@code
+   * …-0555-1700000000}; a negative mtime keeps its sign ({@code …-0444--5}).
+   *
+   * @param mode permission bits, {@code 0} to {@code 0777}
+   */
   public Path variantPath(Digest object, int mode, long mtimeSeconds) {
+    if (mode < 0 || mode > 0777) {
+      throw new IllegalArgumentException("mode must be permission bits between 0000 and 0777, got 0"
+          + Integer.toOctalString(mode));
+    }
     return variantsDir().resolve(object.shard())
         .resolve(object.hex() + "-" + String.format("%04o", mode) + "-" + mtimeSeconds);
   }

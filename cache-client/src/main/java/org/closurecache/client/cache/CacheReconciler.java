@@ -9,6 +9,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,7 +30,8 @@ import org.closurecache.core.digest.DigestingInputStream;
  *   <li>anything in {@code objects/} that is not a regular file named by its digest in its own
  *       shard directory goes to {@code quarantine/} (never deleted: an operator may want it);
  *   <li>entries whose file is gone are dropped;
- *   <li>files without an entry are indexed (size from stat, storedAt from mtime);
+ *   <li>files without an entry are indexed (size from stat, storedAt from ctime: the mtime is the
+ *       recorded one of the file the object was published for, not when it arrived);
  *   <li>with {@code rehash} (fsck), every file is read and hashed; one whose bytes do not match its
  *       name goes to {@code quarantine/} and loses its entry. Without it (startup), files are
  *       trusted: each was complete, verified and durable before it got its name.
@@ -124,7 +126,7 @@ final class CacheReconciler {
       }
       ObjectEntry e = entries.get(d);
       if (e == null || e.size() != a.size()) {
-        long storedAt = e != null ? e.storedAtMillis() : Math.max(0, a.lastModifiedTime().toMillis());
+        long storedAt = e != null ? e.storedAtMillis() : Math.max(0, changeTime(f.getValue(), a).toMillis());
         put.put(d, new ObjectEntry(a.size(), storedAt));
         if (e == null) {
           indexed++;
@@ -137,6 +139,15 @@ final class CacheReconciler {
     }
     objects.put(put);
     objects.delete(drop);
+  }
+
+  /** When the inode last changed (publishing renamed it): close to its arrival, unlike its mtime. */
+  private static FileTime changeTime(Path file, BasicFileAttributes a) throws IOException {
+    try {
+      return (FileTime) Files.getAttribute(file, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException e) {
+      return a.lastModifiedTime();
+    }
   }
 
   private static boolean hashesTo(Path file, Digest expected) throws IOException {

@@ -80,11 +80,17 @@ public final class NodeCache implements AutoCloseable {
     }
   }
 
-  /** What {@link #gc} did; {@code keptReasons} says what it was not allowed to evict, and why. */
+  /**
+   * What {@link #gc} did. {@code bytesFreed}: the sizes of object and variant files whose last
+   * link gc removed (an object a view still links frees nothing); {@code bytesAfter}: the objects
+   * still indexed; {@code viewsRemoved}: views (and leftover build or trash directories) deleted;
+   * {@code keptReasons}: what it was not allowed to evict or could not remove, and why.
+   */
   public record GcReport(int closuresEvicted, int objectsRemoved, long bytesFreed, long bytesAfter,
-      List<String> keptReasons) {
+      int viewsRemoved, int variantsRemoved, List<String> keptReasons) {
     public GcReport {
-      if (closuresEvicted < 0 || objectsRemoved < 0 || bytesFreed < 0 || bytesAfter < 0) {
+      if (closuresEvicted < 0 || objectsRemoved < 0 || bytesFreed < 0 || bytesAfter < 0 || viewsRemoved < 0
+          || variantsRemoved < 0) {
         throw new IllegalArgumentException("gc counts must not be negative");
       }
       keptReasons = List.copyOf(keptReasons);
@@ -337,6 +343,9 @@ public final class NodeCache implements AutoCloseable {
    * Evicts least-recently-used closures until object bytes are at most {@code maxBytes}; never
    * an object of a pinned closure, of a closure in {@code inUse}, or shared with a kept closure
    * (details in {@link CacheGc}). {@code inUse} must also name closures being pulled right now.
+   * Removes the views of evicted closures with them, views whose manifest is no complete closure
+   * here (but never one that is pinned or in {@code inUse}), leftover view build and trash
+   * directories over an hour old, and variants no view links ({@link CacheLayout}).
    */
   public GcReport gc(long maxBytes, Set<Digest> inUse) throws IOException {
     requireWritable("gc");
@@ -344,7 +353,7 @@ public final class NodeCache implements AutoCloseable {
       throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
     }
     Set<Digest> protectedSet = Set.copyOf(inUse);
-    return withLock(maintenance.writeLock(), () -> new CacheGc(rocks, layout, objects, closures)
+    return withLock(maintenance.writeLock(), () -> new CacheGc(rocks, layout, objects, closures, clock)
         .run(maxBytes, protectedSet));
   }
 

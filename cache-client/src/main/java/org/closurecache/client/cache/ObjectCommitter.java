@@ -7,15 +7,18 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.closurecache.client.cache.CacheCodec.ObjectEntry;
 import org.closurecache.core.digest.Digest;
 
@@ -24,8 +27,10 @@ import org.closurecache.core.digest.Digest;
  * object:
  *
  * <ol>
- *   <li>each temp file is checked (still there, still its staged size) and made 0444, before the
- *       sync so that the mode is durable too; a file that fails is dropped from the batch;
+ *   <li>each temp file is checked (still there, still its staged size) and given its attributes
+ *       before the sync, so that they are durable too: 0444, or with a {@link Staged.Presentation}
+ *       its {@link Staged.Presentation#fileMode() fileMode()} (recorded read and execute bits,
+ *       never a write bit) and the recorded mtime; a file that fails is dropped from the batch;
  *   <li>one {@code syncfs} of the cache's filesystem makes every temp file's data and inode
  *       durable ({@link Durability}, falling back to one fsync per file);
  *   <li>each is renamed atomically to {@code objects/ab/<hex>}; an existing target is success (its
@@ -45,6 +50,8 @@ import org.closurecache.core.digest.Digest;
  */
 final class ObjectCommitter {
   private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
+  /** {@code PosixFilePermission} in declaration order is owner rwx, group rwx, others rwx: bit 8 down to 0. */
+  private static final PosixFilePermission[] BITS = PosixFilePermission.values();
 
   private final CacheLayout layout;
   private final ObjectTable objects;
@@ -116,7 +123,24 @@ final class ObjectCommitter {
       throw new IOException("staged file " + s.tempFile() + " of " + s.digest() + " is " + size
           + " bytes, but " + s.size() + " were staged; it changed after it was verified");
     }
-    Files.setPosixFilePermissions(s.tempFile(), READ_ONLY);
+    if (s.presentation().isEmpty()) {
+      Files.setPosixFilePermissions(s.tempFile(), READ_ONLY);
+      return;
+    }
+    Staged.Presentation p = s.presentation().get();
+    Files.setPosixFilePermissions(s.tempFile(), permissions(p.fileMode()));
+    // Owner may set times on a read-only file; views link this inode, so this is the job's mtime.
+    Files.setLastModifiedTime(s.tempFile(), FileTime.from(p.mtimeSeconds(), TimeUnit.SECONDS));
+  }
+
+  static Set<PosixFilePermission> permissions(int mode) {
+    Set<PosixFilePermission> out = EnumSet.noneOf(PosixFilePermission.class);
+    for (int i = 0; i < BITS.length; i++) {
+      if ((mode & (1 << (BITS.length - 1 - i))) != 0) {
+        out.add(BITS[i]);
+      }
+    }
+    return out;
   }
 
   private void publish(Staged s, Set<Path> touchedDirs) throws IOException {

@@ -7,7 +7,8 @@
  * Package-private helpers: {@code CacheLock} (writer lock), {@code CacheDatabase} (RocksDB handles,
  * options, close order), {@code ObjectTable}/{@code ClosureTable}/{@code TagTable} (families),
  * {@code CacheCodec} (byte formats), {@code ObjectCommitter} (batch durability), {@code
- * Durability} (syncfs), {@code CacheReconciler} (startup repair and fsck), {@code CacheGc}.
+ * Durability} (syncfs), {@code CacheReconciler} (startup repair and fsck), {@code CacheGc}
+ * and {@code ViewSweeper} (gc of {@code views/} and {@code variants/}).
  *
  * <p><b>Concurrency design.</b> RocksDB allows one writing process per database, and a node may
  * start 128 ranks that all pull at once. So a writer first takes an exclusive {@code

@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code cache-client gc}: shrink the node cache, least recently used first. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
-    description = {"Evicts closures, least recently used first, until the cache's objects take at most --max-size (default: the quota setting). Never evicts a pinned closure, one a job is running from (it holds a lock on running/<manifest>), or an object a kept closure shares."})
+    description = {"Evicts closures, least recently used first, until the cache's objects take at most --max-size (default: the quota setting), removing their views with them. Never evicts a pinned closure, one a job is running from (it holds a lock on running/<manifest>, or wrote running/<manifest>.<pid>), or an object a kept closure shares.",
+        "Also removes views of closures that are not complete here, view build and trash directories over an hour old, and variants no view links."})
 final class GcCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -34,8 +35,9 @@ final class GcCommand implements Callable<Integer> {
       Set<Digest> running = RunningJobs.inUse(cache.layout());
       NodeCache.GcReport r = cache.gc(max, running);
       var out = spec.commandLine().getOut();
-      out.printf("evicted %d closures, removed %d objects, freed %s; cache now %s%n", r.closuresEvicted(),
-          r.objectsRemoved(), Progress.human(r.bytesFreed()), Progress.human(r.bytesAfter()));
+      out.printf("evicted %d closures, removed %d objects, %d views and %d variants, freed %s; cache now %s%n",
+          r.closuresEvicted(), r.objectsRemoved(), r.viewsRemoved(), r.variantsRemoved(), Progress.human(r.bytesFreed()),
+          Progress.human(r.bytesAfter()));
       r.keptReasons().forEach(reason -> out.println("kept: " + reason));
       out.flush();
     }

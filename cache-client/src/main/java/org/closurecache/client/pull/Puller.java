@@ -32,7 +32,10 @@ import org.closurecache.core.sign.TrustedKeys;
  * lacks, fetches it in parallel (each object verified while it streams, by {@link MasterClient}),
  * commits fetched objects in batches (one durability barrier and one index write per batch, by
  * {@link NodeCache#commit}) while the next batch downloads, and marks the closure complete only
- * when all of it is durable. Not thread-safe; one pull at a time per instance.
+ * when all of it is durable. Each fetched object file gets the mode and mtime of the manifest's
+ * first file (in path order) with that content ({@link Staged.Presentation#byObject}), so a view
+ * that hard-links it shows the recorded attributes. Not thread-safe; one pull at a time per
+ * instance.
  */
 public final class Puller {
   /** Objects committed together: one filesystem sync and one index batch each. */
@@ -78,7 +81,7 @@ public final class Puller {
     List<Digest> missing = cache.missing(manifest.objectDigests());
     long bytes = missing.stream().mapToLong(sizes::get).sum();
     progress.total(missing.size(), bytes);
-    fetchAll(missing, sizes, progress);
+    fetchAll(missing, sizes, Staged.Presentation.byObject(manifest), progress);
     progress.finish();
     cache.markComplete(digest);
     cache.touch(digest);
@@ -129,7 +132,8 @@ public final class Puller {
   }
 
   /** Fetches batch k+1 while batch k is being made durable. */
-  private void fetchAll(List<Digest> missing, Map<Digest, Long> sizes, Progress progress) throws IOException {
+  private void fetchAll(List<Digest> missing, Map<Digest, Long> sizes, Map<Digest, Staged.Presentation> presentations,
+      Progress progress) throws IOException {
     if (missing.isEmpty()) {
       return;
     }
@@ -140,11 +144,11 @@ public final class Puller {
     });
     try {
       int batches = (missing.size() + BATCH - 1) / BATCH;
-      CompletableFuture<List<Staged>> next = fetchBatch(missing, 0, sizes, pool, progress);
+      CompletableFuture<List<Staged>> next = fetchBatch(missing, 0, sizes, presentations, pool, progress);
       for (int b = 0; b < batches; b++) {
         List<Staged> staged = join(next);
         if (b + 1 < batches) {
-          next = fetchBatch(missing, b + 1, sizes, pool, progress);
+          next = fetchBatch(missing, b + 1, sizes, presentations, pool, progress);
         }
         cache.commit(staged);
       }
@@ -154,7 +158,7 @@ public final class Puller {
   }
 
   private CompletableFuture<List<Staged>> fetchBatch(List<Digest> missing, int batch, Map<Digest, Long> sizes,
-      ExecutorService pool, Progress progress) {
+      Map<Digest, Staged.Presentation> presentations, ExecutorService pool, Progress progress) {
     List<CompletableFuture<Staged>> parts = new ArrayList<>();
     for (Digest d : missing.subList(batch * BATCH, Math.min(missing.size(), (batch + 1) * BATCH))) {
       parts.add(CompletableFuture.supplyAsync(() -> {
@@ -162,7 +166,7 @@ public final class Puller {
           var temp = cache.layout().newTempFile();
           master.fetchObject(d, sizes.get(d), temp);
           progress.advance(1, sizes.get(d));
-          return new Staged(d, temp, sizes.get(d));
+          return new Staged(d, temp, sizes.get(d), Optional.ofNullable(presentations.get(d)));
         } catch (IOException e) {
           throw new CompletionException(e);
         }

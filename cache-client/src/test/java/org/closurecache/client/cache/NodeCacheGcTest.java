@@ -98,7 +98,7 @@ class NodeCacheGcTest {
   void gc_whenUnderTheLimit_doesNothing() throws IOException {
     GcReport r = cache.gc(11_000, Set.of());
 
-    assertEquals(new GcReport(0, 0, 0, 11_000, List.of()), r);
+    assertEquals(new GcReport(0, 0, 0, 11_000, 0, 0, List.of()), r);
     assertEquals(5, cache.list().size());
   }
 

@@ -7,9 +7,17 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.closurecache.client.cache.NodeCache;
+import org.closurecache.client.cache.Staged;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.server.http.CacheServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,6 +61,29 @@ class BundleTest {
     Node.Run ls = Node.cli("ls", "--json", "--cache", airGapped.toString());
     assertTrue(ls.out().contains(git) && ls.out().contains("\"complete\":true") && ls.out().contains("\"git\""), ls.out());
     assertEquals(0, Node.cli("fsck", "--cache", airGapped.toString()).status());
+  }
+
+  @Test
+  void import_givesEachObjectTheModeBitsAndMtimeOfItsFirstRecordedFile() throws Exception {
+    Path airGapped = dir.resolve("air");
+    assertEquals(0, importInto(airGapped, bundle).status());
+    try (NodeCache cache = NodeCache.openReadOnly(airGapped)) {
+      Digest digest = Digest.parse(git);
+      Manifest m = SignedManifest.storedManifest(cache.manifest(digest).orElseThrow());
+      Map<Digest, Staged.Presentation> expected = Staged.Presentation.byObject(m);
+      assertEquals(m.objectDigests().size(), expected.size());
+      for (Map.Entry<Digest, Staged.Presentation> e : expected.entrySet()) {
+        Path object = cache.layout().objectPath(e.getKey());
+        int mode = 0;
+        for (PosixFilePermission bit : Files.getPosixFilePermissions(object)) {
+          mode |= 1 << (8 - bit.ordinal());
+        }
+        assertEquals(e.getValue().fileMode(), mode, object + " mode 0" + Integer.toOctalString(mode));
+        assertEquals(e.getValue().mtimeSeconds(), Files.getLastModifiedTime(object).to(TimeUnit.SECONDS),
+            object.toString());
+      }
+      assertTrue(expected.values().stream().anyMatch(p -> (p.fileMode() & 0111) != 0), "git's closure has executables");
+    }
   }
 
   @Test

@@ -1,6 +1,8 @@
 package org.closurecache.client.running;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -9,8 +11,10 @@ import java.io.InputStreamReader;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.client.cache.CacheLayout;
@@ -133,5 +137,145 @@ class RunningJobsTest {
     Files.writeString(layout.runningDir().resolve("README"), "not a digest");
     Files.writeString(layout.runningDir().resolve(digest("idle").hex()), "");
     assertEquals(Set.of(), RunningJobs.inUse(layout));
+  }
+
+  /** {@code sleep 30}: a job in its own process, as a shell launcher exec's it. */
+  static Process sleeper() throws IOException {
+    return new ProcessBuilder("sleep", "30").redirectErrorStream(true).start();
+  }
+
+  @Test
+  void pidFile_keepsItsManifestInUseWhileTheProcessLives_thenIsRemovedAsStale() throws Exception {
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    Digest a = digest("a");
+    Process job = sleeper();
+    try {
+      Path file = RunningJobs.markRunningPid(layout, a, job.pid());
+      assertEquals(layout.runningDir().resolve(a.hex() + "." + job.pid()), file);
+      assertTrue(Files.readString(file).matches("[0-9]+\n"), Files.readString(file));
+      assertEquals(Set.of(a), RunningJobs.inUse(layout));
+      assertEquals(Set.of(a), RunningJobs.inUse(layout), "asking does not remove a live mark");
+      assertTrue(Files.exists(file));
+    } finally {
+      job.destroy();
+      assertTrue(job.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertEquals(Set.of(), RunningJobs.inUse(layout));
+    assertFalse(Files.exists(layout.runningDir().resolve(a.hex() + "." + job.pid())), "stale: removed");
+  }
+
+  @Test
+  void pidFile_withAnotherStartTime_isPidReuse_andRemovedAsStale() throws Exception {
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    Digest a = digest("a");
+    Process job = sleeper();
+    try {
+      Path file = RunningJobs.markRunningPid(layout, a, job.pid());
+      long start = Long.parseLong(Files.readString(file).strip());
+      Files.writeString(file, (start - 1) + "\n");
+      assertEquals(Set.of(), RunningJobs.inUse(layout));
+      assertFalse(Files.exists(file));
+    } finally {
+      job.destroy();
+      job.waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void pidFile_writtenAsAShellLauncherDoes_isUnderstood() throws Exception {
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    Files.createDirectories(layout.runningDir());
+    Digest a = digest("a");
+    // The launcher writes for its own pid, then exec's the job in it. A process's command name
+    // (field 2) is its executable's file name and may hold spaces and ')': hence a bash under
+    // such a name, and fields counted after the last ')'.
+    Path bash = Files.createSymbolicLink(dir.resolve("a) b (c"), Path.of("/bin/bash"));
+    Path script = Files.writeString(dir.resolve("launcher.sh"), String.join("\n",
+        "read -r stat < /proc/$$/stat",
+        "rest=${stat##*) }",
+        "read -ra f <<< \"$rest\"",
+        "printf '%s\\n' \"${f[19]}\" > \"$1/$2.$$\"",
+        "echo \"$stat\"",
+        "exec sleep 30", ""));
+    Process job = new ProcessBuilder(bash.toString(), script.toString(), layout.runningDir().toString(), a.hex())
+        .start();
+    try {
+      String stat = new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      assertTrue(stat.startsWith(job.pid() + " (a) b (c) "), stat);
+      assertEquals(Set.of(a), RunningJobs.inUse(layout));
+    } finally {
+      job.destroy();
+      assertTrue(job.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertEquals(Set.of(), RunningJobs.inUse(layout));
+  }
+
+  @Test
+  void parseStartTime_countsFieldsAfterTheLastParenthesis() {
+    String fields = " S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 987654 20 21";
+    assertEquals(OptionalLong.of(987654), RunningJobs.parseStartTime("42 (a) b (c) d)" + fields));
+    assertEquals(OptionalLong.of(987654), RunningJobs.parseStartTime("42 (sleep)" + fields));
+    assertEquals(OptionalLong.empty(), RunningJobs.parseStartTime("42 (sleep) S 1 2"));
+    assertEquals(OptionalLong.empty(), RunningJobs.parseStartTime("garbage"));
+  }
+
+  @Test
+  void malformedPidFiles_areIgnoredWithoutCrashing_andRemovedOnceTheirProcessIsGone() throws Exception {
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    Path running = Files.createDirectories(layout.runningDir());
+    Digest a = digest("a");
+    Digest b = digest("b");
+    List<String> badNames = List.of(a.hex() + ".", a.hex() + ".abc", a.hex() + ".-5", a.hex() + ".0",
+        a.hex() + ".012", a.hex() + ".99999999999999999999999", "nothex." + ProcessHandle.current().pid(),
+        a.hex().toUpperCase(java.util.Locale.ROOT) + "." + ProcessHandle.current().pid());
+    for (String name : badNames) {
+      Files.writeString(running.resolve(name), "garbage");
+    }
+    Files.createDirectory(running.resolve(b.hex() + "." + ProcessHandle.current().pid()));
+    assertEquals(Set.of(), RunningJobs.inUse(layout));
+    for (String name : badNames) {
+      assertTrue(Files.exists(running.resolve(name)), "not ours, left alone: " + name);
+    }
+
+    Process job = sleeper();
+    Path unreadable = running.resolve(a.hex() + "." + job.pid());
+    try {
+      // garbage content (or none: a launcher writing it right now) with a live pid: kept, in use
+      Files.writeString(unreadable, "not a start time\n");
+      assertEquals(Set.of(a), RunningJobs.inUse(layout));
+      Files.writeString(unreadable, "");
+      assertEquals(Set.of(a), RunningJobs.inUse(layout));
+    } finally {
+      job.destroy();
+      assertTrue(job.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertEquals(Set.of(), RunningJobs.inUse(layout));
+    assertFalse(Files.exists(unreadable), "its process is gone: stale");
+  }
+
+  @Test
+  void markRunningPid_ofNoProcess_fails() throws Exception {
+    Process job = sleeper();
+    job.destroy();
+    assertTrue(job.waitFor(30, TimeUnit.SECONDS));
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    assertThrows(NoSuchFileException.class, () -> RunningJobs.markRunningPid(layout, digest("a"), job.pid()));
+    assertThrows(IllegalArgumentException.class, () -> RunningJobs.markRunningPid(layout, digest("a"), 0));
+  }
+
+  @Test
+  void bothMarks_together_areBothSeen() throws Exception {
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    Digest a = digest("a");
+    Digest b = digest("b");
+    FileLock lock = RunningJobs.markRunning(layout, a);
+    try {
+      RunningJobs.markRunningPid(layout, b, ProcessHandle.current().pid());
+      assertEquals(Set.of(a, b), RunningJobs.inUse(layout));
+    } finally {
+      lock.release();
+      lock.channel().close();
+    }
+    assertEquals(Set.of(b), RunningJobs.inUse(layout));
   }
 }

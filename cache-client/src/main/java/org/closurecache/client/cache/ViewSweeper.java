@@ -1,0 +1,219 @@
+package org.closurecache.client.cache;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.closurecache.core.digest.Digest;
+
+/**
+ * The part of gc that works on {@code views/} and {@code variants/} ({@link CacheLayout}):
+ *
+ * <ul>
+ *   <li>{@link #removeViews}: every {@code views/<hex>} not to be kept is renamed to {@code
+ *       views/.trash-<hex>-<random>} (atomic: a launcher then fails to find the view instead of
+ *       seeing half a tree), then deleted; {@code .build-*} and {@code .trash-*} directories
+ *       whose mtime is older than {@link #LEFTOVER_AGE} (left by a builder or a gc that died) are
+ *       deleted. Other names are left alone.
+ *   <li>{@link #removeUnlinkedVariants}: every well-named variant file with one link (no view
+ *       links it) is deleted.
+ * </ul>
+ *
+ * Trees are deleted without following symlinks (a view holds symlinks to absolute paths such as
+ * {@code /usr/lib/…}; only the links go), without descending into another filesystem (a mount
+ * point inside a view fails the removal instead), and a directory its owner cannot write is made
+ * writable first. A view that cannot be removed is reported, and the others are still removed.
+ *
+ * <p>Not thread-safe: the caller (gc) excludes other writers of the cache.
+ */
+final class ViewSweeper {
+  /** A {@code .build-} or {@code .trash-} directory younger than this may be in use. */
+  static final Duration LEFTOVER_AGE = Duration.ofHours(1);
+  private static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
+  private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(PosixFilePermission.OWNER_READ,
+      PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+
+  /** What a sweep removed, and what it could not. */
+  record Result(int removed, long bytes, List<String> problems) {
+    Result {
+      problems = List.copyOf(problems);
+    }
+  }
+
+  private final CacheLayout layout;
+  private final long nowMillis;
+
+  ViewSweeper(CacheLayout layout, long nowMillis) {
+    this.layout = layout;
+    this.nowMillis = nowMillis;
+  }
+
+  /**
+   * Removes the view of every manifest not in {@code keep}, and old leftovers of builds and
+   * removals. {@code removed} counts views and leftovers; {@code bytes} is 0 (the space of linked
+   * files is freed when their last link goes, counted by whoever removes that).
+   */
+  Result removeViews(Set<Digest> keep) throws IOException {
+    Path views = layout.viewsDir();
+    int removed = 0;
+    List<String> problems = new ArrayList<>();
+    if (!Files.isDirectory(views, LinkOption.NOFOLLOW_LINKS)) {
+      return new Result(0, 0, problems);
+    }
+    List<Path> entries = new ArrayList<>();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(views)) {
+      s.forEach(entries::add);
+    }
+    for (Path p : entries) {
+      String name = p.getFileName().toString();
+      try {
+        if (name.startsWith(CacheLayout.BUILD_PREFIX) || name.startsWith(CacheLayout.TRASH_PREFIX)) {
+          if (isOld(p)) {
+            deleteTree(p);
+            removed++;
+          }
+          continue;
+        }
+        Digest manifest = manifestOf(name);
+        if (manifest == null || keep.contains(manifest)) {
+          continue;
+        }
+        Path trash = layout.newViewTrashPath(manifest);
+        try {
+          Files.move(p, trash, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException gone) {
+          continue;
+        }
+        deleteTree(trash);
+        removed++;
+      } catch (IOException e) {
+        problems.add("could not remove " + p + " (" + e + "); its links keep their files' space"
+            + " until it is removed (gc retries)");
+      }
+    }
+    return new Result(removed, 0, problems);
+  }
+
+  /** Deletes the variant files no view links (link count 1). */
+  Result removeUnlinkedVariants() throws IOException {
+    Path variants = layout.variantsDir();
+    int removed = 0;
+    long bytes = 0;
+    List<String> problems = new ArrayList<>();
+    if (!Files.isDirectory(variants, LinkOption.NOFOLLOW_LINKS)) {
+      return new Result(0, 0, problems);
+    }
+    try (DirectoryStream<Path> shards = Files.newDirectoryStream(variants,
+        p -> SHARD.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+      for (Path shard : shards) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(shard,
+            p -> CacheLayout.VARIANT_NAME.matcher(p.getFileName().toString()).matches())) {
+          for (Path f : files) {
+            try {
+              Map<String, Object> a = Files.readAttributes(f, "unix:isRegularFile,size,nlink", LinkOption.NOFOLLOW_LINKS);
+              if (Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("nlink")).intValue() == 1) {
+                Files.delete(f);
+                removed++;
+                bytes += ((Number) a.get("size")).longValue();
+              }
+            } catch (NoSuchFileException gone) {
+              // removed meanwhile: nothing to do
+            } catch (IOException e) {
+              problems.add("could not remove variant " + f + " (" + e + ")");
+            }
+          }
+        }
+      }
+    }
+    return new Result(removed, bytes, problems);
+  }
+
+  private static Digest manifestOf(String name) {
+    try {
+      return name.length() == 64 ? Digest.ofHex(name) : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private boolean isOld(Path p) throws IOException {
+    long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+    return nowMillis - mtime > LEFTOVER_AGE.toMillis();
+  }
+
+  /**
+   * Deletes {@code top} and everything under it; a symlink is deleted, never followed, also when
+   * it is {@code top}. Refuses to descend into a directory on another filesystem than {@code
+   * top}'s parent.
+   */
+  static void deleteTree(Path top) throws IOException {
+    Object device = Files.getAttribute(top.toAbsolutePath().getParent(), "unix:dev", LinkOption.NOFOLLOW_LINKS);
+    Files.walkFileTree(top, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+        requireSameFileSystem(dir, device);
+        makeOwnerWritable(dir);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);  // a symlink's attributes are its own here: the link goes, not its target
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        if (e instanceof AccessDeniedException && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+          // a directory its owner cannot read: open it up, then delete it on its own
+          requireSameFileSystem(file, device);
+          makeOwnerWritable(file);
+          deleteTree(file);
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null) {
+          throw e;
+        }
+        Files.delete(dir);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+
+  private static void requireSameFileSystem(Path dir, Object device) throws IOException {
+    if (!device.equals(Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
+      throw new IOException(dir + " is on another filesystem (a mount point?); not deleting anything in it");
+    }
+  }
+
+  private static void makeOwnerWritable(Path dir) throws IOException {
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+    if (!perms.containsAll(OWNER_RWX)) {
+      perms.addAll(OWNER_RWX);
+      Files.setPosixFilePermissions(dir, perms);
+    }
+  }
+}
