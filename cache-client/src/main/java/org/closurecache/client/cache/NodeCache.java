@@ -302,9 +302,13 @@ public final class NodeCache implements AutoCloseable {
 
   /** Records that the closure was used now (for LRU). Not synced: a lost touch only ages it. */
   public void touch(Digest manifest) throws IOException {
+    touch(manifest, clock.millis());
+  }
+
+  /** Records that the closure was used at {@code atMillis}, unless it was used later already. */
+  public void touch(Digest manifest, long atMillis) throws IOException {
     requireWritable("touch");
-    long now = clock.millis();
-    closures.update(manifest, false, s -> s.withLastUsed(Math.max(now, s.lastUsedMillis())));
+    closures.update(manifest, false, s -> s.withLastUsed(Math.max(atMillis, s.lastUsedMillis())));
   }
 
   /** Every stored manifest, in digest order. */

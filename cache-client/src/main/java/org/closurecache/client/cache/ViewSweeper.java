@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +46,8 @@ final class ViewSweeper {
   /** A {@code .build-} or {@code .trash-} directory younger than this may be in use. */
   static final Duration LEFTOVER_AGE = Duration.ofHours(1);
   private static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
+  /** A variant copy being made (exec-shim's view builder names them so). */
+  private static final Pattern VARIANT_TEMP = Pattern.compile("\\.variant-.*\\.tmp");
   private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(PosixFilePermission.OWNER_READ,
       PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 
@@ -122,9 +125,20 @@ final class ViewSweeper {
         p -> SHARD.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
       for (Path shard : shards) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(shard,
-            p -> CacheLayout.VARIANT_NAME.matcher(p.getFileName().toString()).matches())) {
+            p -> CacheLayout.VARIANT_NAME.matcher(p.getFileName().toString()).matches()
+                || VARIANT_TEMP.matcher(p.getFileName().toString()).matches())) {
           for (Path f : files) {
             try {
+              if (VARIANT_TEMP.matcher(f.getFileName().toString()).matches()) {
+                // a copy a crashed builder left; ctime, not mtime (set to the recorded one), says its age
+                FileTime changed = (FileTime) Files.getAttribute(f, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
+                if (changed.toMillis() < nowMillis - LEFTOVER_AGE.toMillis()) {
+                  bytes += Files.size(f);
+                  Files.delete(f);
+                  removed++;
+                }
+                continue;
+              }
               Map<String, Object> a = Files.readAttributes(f, "unix:isRegularFile,size,nlink", LinkOption.NOFOLLOW_LINKS);
               if (Boolean.TRUE.equals(a.get("isRegularFile")) && ((Number) a.get("nlink")).intValue() == 1) {
                 Files.delete(f);

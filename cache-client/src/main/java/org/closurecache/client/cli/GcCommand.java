@@ -32,6 +32,9 @@ final class GcCommand implements Callable<Integer> {
     long max = maxSize != null ? Units.parseSize(maxSize) : settings.quota().orElseThrow(() ->
         new IllegalArgumentException("give --max-size SIZE or set a quota (CLOSURE_CACHE_QUOTA)"));
     try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
+      for (var launched : RunningJobs.lastLaunched(cache.layout()).entrySet()) {
+        cache.touch(launched.getKey(), launched.getValue());
+      }
       Set<Digest> running = RunningJobs.inUse(cache.layout());
       NodeCache.GcReport r = cache.gc(max, running);
       var out = spec.commandLine().getOut();

@@ -13,7 +13,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -106,6 +108,36 @@ public final class RunningJobs {
       throw e;
     }
     return file;
+  }
+
+  /**
+   * When each manifest was last launched by a launcher that writes pid files: the newest
+   * modification time of its {@code running/<hex>.<pid>} files, live or stale. Launches through
+   * {@code exec-view} never open the index, so gc feeds this into the closures' last-used time
+   * (before {@link #inUse} removes stale files) to keep least-recently-used order true.
+   */
+  public static Map<Digest, Long> lastLaunched(CacheLayout layout) throws IOException {
+    Map<Digest, Long> out = new HashMap<>();
+    Path dir = layout.runningDir();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path file : files) {
+        Matcher pidFile = PID_FILE.matcher(file.getFileName().toString());
+        if (!pidFile.matches()) {
+          continue;
+        }
+        long millis;
+        try {
+          millis = Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toMillis();
+        } catch (NoSuchFileException gone) {
+          continue;
+        }
+        out.merge(Digest.ofHex(pidFile.group(1)), millis, Math::max);
+      }
+    }
+    return out;
   }
 
   /** Manifests some process runs now, by either mark; deletes stale pid files on the way. */

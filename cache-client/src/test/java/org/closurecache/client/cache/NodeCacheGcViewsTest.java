@@ -211,7 +211,25 @@ class NodeCacheGcViewsTest {
     assertTrue(Files.exists(linked));
     assertFalse(Files.exists(linkedFromAOnly));
     assertFalse(Files.exists(unlinked));
-    assertTrue(Files.exists(inProgress), "not a variant's name: left to its builder");
+    assertTrue(Files.exists(inProgress), "a fresh copy in progress: left to its builder");
+  }
+
+  @Test
+  void gc_removesAVariantCopyACrashedBuilderLeft_onceItIsOld() throws IOException {
+    FileEntry entryOfB = b.manifest().files().get("/opt/b/bin/b");
+    Path shard = layout.variantPath(entryOfB.digest(), 0444, 5L).getParent();
+    Files.createDirectories(shard);
+    Path leftover = Files.writeString(shard.resolve(".variant-42.tmp"), "half a copy");
+    // its mtime is set to a recorded one while it is made; only its ctime tells its age
+    Files.setLastModifiedTime(leftover, FileTime.fromMillis(0));
+
+    cache.gc(1L << 40, Set.of());
+    assertTrue(Files.exists(leftover), "as young as its ctime: a builder may be working on it");
+
+    clock.now += Duration.ofHours(2).toMillis();
+    GcReport r = cache.gc(1L << 40, Set.of());
+    assertFalse(Files.exists(leftover));
+    assertEquals(1, r.variantsRemoved(), r.toString());
   }
 
   @Test

@@ -165,6 +165,24 @@ class RunningJobsTest {
   }
 
   @Test
+  void lastLaunched_isTheNewestPidFileOfEachManifest_liveOrStale() throws Exception {
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    Digest a = digest("a");
+    Digest b = digest("b");
+    Files.createDirectories(layout.runningDir());
+    Path older = Files.writeString(layout.runningDir().resolve(a.hex() + ".999999998"), "1\n");
+    Path newer = Files.writeString(layout.runningDir().resolve(a.hex() + ".999999999"), "1\n");
+    Path other = Files.writeString(layout.runningDir().resolve(b.hex() + ".999999997"), "1\n");
+    Files.writeString(layout.runningDir().resolve("not-a-pid-file"), "");
+    Files.setLastModifiedTime(older, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
+    Files.setLastModifiedTime(newer, java.nio.file.attribute.FileTime.fromMillis(2_000_000));
+    Files.setLastModifiedTime(other, java.nio.file.attribute.FileTime.fromMillis(3_000_000));
+    assertEquals(java.util.Map.of(a, 2_000_000L, b, 3_000_000L), RunningJobs.lastLaunched(layout));
+    assertEquals(Set.of(), RunningJobs.inUse(layout), "no such processes: all stale");
+    assertEquals(java.util.Map.of(), RunningJobs.lastLaunched(layout), "inUse removed the stale files");
+  }
+
+  @Test
   void pidFile_withAnotherStartTime_isPidReuse_andRemovedAsStale() throws Exception {
     CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
     Digest a = digest("a");

@@ -93,7 +93,7 @@ public final class ViewBuilder {
       throw new IOException(dir + " is not a directory; remove it and run again");
     }
     Files.createDirectories(layout.viewsDir());
-    Path build = Files.createTempDirectory(layout.viewsDir(), ".build-" + manifestDigest.hex() + "-");
+    Path build = layout.newViewBuildDir(manifestDigest);
     try {
       Path root = Files.createDirectory(rootOf(build));
       Set<Path> made = new HashSet<>();
@@ -107,7 +107,12 @@ public final class ViewBuilder {
         if (!source.equals(layout.objectPath(e.getValue().digest()))) {
           variants++;
         }
-        Files.createLink(target, source);
+        try {
+          Files.createLink(target, source);
+        } catch (java.nio.file.NoSuchFileException gcRace) {
+          // cache gc removes variants no view links; one may have gone between the check and the link
+          Files.createLink(target, objectFor(e.getValue()));
+        }
         written.add(target);
       }
       for (Map.Entry<String, String> link : manifest.symlinks().entrySet()) {
