@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         "Launches a job from the node cache with the environment recorded on the publishing host, so it behaves there as it did here.",
         "",
         "Modes: namespace (bubblewrap, the view as the job's root: every absolute path, /proc/self/exe and $ORIGIN as on the publishing host) and loader (no namespaces: the cached ld.so runs the program; absolute paths reach the node). See 'exec-shim run --help'."},
-    subcommands = {RunCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RunCommand.class, PrepareCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class ExecShimMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -104,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
     }
     ClientSettings settings = node.settings();
     PrintWriter err = spec.commandLine().getErr();
-    Preparer.Prepared prepared = new Preparer(settings.cache(), err).prepare(ref, r -> pull(settings, err, r), rebuild);
+    Preparer.Prepared prepared = new Preparer(settings.cache(), err).prepare(ref, r -> pull(node, settings, err, r), rebuild);
     Modes.Mode chosen = Modes.resolve(Modes.Mode.valueOf(mode.toUpperCase(Locale.ROOT)), "bwrap");
     if (verbose) {
       prepared.pulled().ifPresent(p -> err.printf(Locale.ROOT, "exec-shim: pulled %s: %d objects, %d fetched (%s)%n",
@@ -119,10 +119,11 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Puller.Result pull(ClientSettings settings, PrintWriter err, String r) throws Exception {
+  /** Pulls {@code ref} through the client library: a progress bar on a terminal, else silent. */
+  static Puller.Result pull(NodeOptions node, ClientSettings settings, PrintWriter err, String ref) throws Exception {
     try (MasterClient master = node.master(settings); NodeCache cache = NodeOptions.openCache(settings, err)) {
       Progress progress = System.console() != null ? new Progress(err, true, "pulling") : Progress.silent();
-      return new Puller(master, cache, NodeOptions.trusted(settings), settings.parallelism()).pull(r, progress);
+      return new Puller(master, cache, NodeOptions.trusted(settings), settings.parallelism()).pull(ref, progress);
     }
   }
 
