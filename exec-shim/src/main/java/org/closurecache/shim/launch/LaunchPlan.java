@@ -34,7 +34,8 @@ import org.closurecache.shim.view.ViewBuilder;
  * exec            the path namespace mode executes (argv[0] when the job's PATH lookup finds the
  *                 entry by it, else the entry path)
  * isolated.args   bwrap options: the view's top-level entries on a fresh root, /proc, /dev, a
- *                 private /tmp, then --clearenv and --setenv for the recorded environment
+ *                 private /tmp with the view's own /tmp entries bound onto it, then --clearenv
+ *                 and --setenv for the recorded environment
  * host.args       bwrap options: the node's root with the view's top-level directories laid
  *                 over it (node-owned directories such as /etc, /home, /tmp stay the node's),
  *                 then the same environment options
@@ -102,6 +103,19 @@ public final class LaunchPlan {
       }
     }
     out.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"));
+    // The private /tmp hides the view's own /tmp: closure files there (a script published from
+    // /tmp/work, say) are bound back onto it, one bind per entry.
+    Path tmp = buildRoot.resolve("tmp");
+    if (Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
+      for (String name : topLevel(tmp)) {
+        Path built = tmp.resolve(name);
+        if (Files.isSymbolicLink(built)) {
+          out.addAll(List.of("--symlink", Files.readSymbolicLink(built).toString(), "/tmp/" + name));
+        } else {
+          out.addAll(List.of("--ro-bind", finalRoot.resolve("tmp").resolve(name).toString(), "/tmp/" + name));
+        }
+      }
+    }
     return out;
   }
 

@@ -1,0 +1,136 @@
+package org.closurecache.shim.e2e;
+
+import static org.closurecache.shim.e2e.Site.assertOk;
+import static org.closurecache.shim.e2e.Site.assertSameRun;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.closurecache.client.cache.CacheLayout;
+import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestingInputStream;
+import org.closurecache.core.manifest.FileEntry;
+import org.closurecache.core.manifest.Manifest;
+import org.closurecache.shim.e2e.Site.Run;
+import org.closurecache.shim.view.ViewBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A warm launch needs neither a master nor a JVM; a launch that cannot be right stops before the
+ * job starts, with exit status 1 and one line saying why and what to do.
+ */
+class WarmPathAndGuardsIT {
+  static final List<String> NAMESPACE = List.of("--mode", "namespace");
+  static final String[] PERL = {
+      "/usr/bin/perl", "-MPOSIX", "-e", "print floor(7.5), ' ', strftime('%Y', gmtime(0)), \"\\n\""};
+
+  @TempDir static Path shared;
+  static Site site;
+  static Digest perl;
+
+  @BeforeAll
+  static void publish() throws Exception {
+    site = Site.start(shared.resolve("master"));
+    Path cwd = Files.createDirectories(shared.resolve("publish"));
+    perl = site.publish(cwd, Site.PUBLISH_ENV, Site.Capture.TRACED, PERL);
+  }
+
+  @AfterAll
+  static void stopMaster() {
+    if (site != null) {
+      site.close();
+    }
+  }
+
+  @Test
+  void warmLaunch_withTheMasterStopped_runsFromTheCache_andExecViewStartsNoJvm(@TempDir Path dir)
+      throws Exception {
+    try (Site own = Site.start(dir.resolve("master"))) {
+      Digest d = own.publish(dir, Site.PUBLISH_ENV, Site.Capture.TRACED, PERL);
+      Path cache = dir.resolve("cache");
+      Run cold = own.shim(cache, Map.of(), NAMESPACE, d);
+      assertOk(cold);
+      assertEquals("7 1970\n", cold.out());
+
+      own.stopMaster();
+      assertSameRun(cold, own.shim(cache, Map.of(), NAMESPACE, d));
+
+      // A `java` first on PATH that leaves a mark: exec-view must not start one.
+      Path bin = Files.createDirectories(dir.resolve("bin"));
+      Path mark = dir.resolve("a-jvm-was-started");
+      Path java = Files.writeString(bin.resolve("java"), "#!/bin/sh\ntouch " + mark + "\nexit 97\n");
+      Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Run view = Site.run(List.of(Site.BIN.resolve("exec-view").toString(), Site.viewDir(cache, d).toString()),
+          Map.of("PATH", bin + ":" + Site.NODE_ENV.get("PATH")), null);
+      assertSameRun(cold, view);
+      assertFalse(Files.exists(mark), "exec-view started a JVM");
+    }
+  }
+
+  @Test
+  void notInTheCache_withADeadMaster_failsWithOneClearLine(@TempDir Path dir) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();  // closed again: nothing listens there
+    }
+    String dead = "http://127.0.0.1:" + port;
+    Run r = Site.run(Site.shimCommand(dead, site.pub, dir.resolve("cache"), NAMESPACE, perl), Site.NODE_ENV, null);
+    assertEquals(1, r.status(), r.err());
+    assertEquals("", r.out());
+    List<String> lines = r.err().lines().toList();
+    assertEquals(1, lines.size(), r.err());
+    assertTrue(lines.get(0).contains(perl.toString()) && lines.get(0).contains(dead), r.err());
+  }
+
+  @Test
+  void tamperedView_isRefusedBeforeTheJobStarts_andRebuildMakesItWhole(@TempDir Path dir) throws Exception {
+    Path cache = dir.resolve("cache");
+    Run first = site.shim(cache, Map.of(), NAMESPACE, perl);
+    assertOk(first);
+    Manifest m = Site.manifest(cache, perl);
+    String entry = m.resolve(m.entry().path()).orElseThrow();
+    Path inView = ViewBuilder.inside(ViewBuilder.rootOf(Site.viewDir(cache, perl)), entry);
+
+    // Another file of the same size, mode and mtime. The view's file is a hard link into the
+    // cache: unlink it first, never write through it.
+    long size = Files.size(inView);
+    FileTime mtime = Files.getLastModifiedTime(inView, LinkOption.NOFOLLOW_LINKS);
+    Set<PosixFilePermission> mode = Files.getPosixFilePermissions(inView, LinkOption.NOFOLLOW_LINKS);
+    Files.delete(inView);
+    byte[] other = new byte[Math.toIntExact(size)];
+    Arrays.fill(other, (byte) 0x90);
+    Files.write(inView, other);
+    Files.setPosixFilePermissions(inView, mode);
+    Files.setLastModifiedTime(inView, mtime);
+
+    Run refused = site.shim(cache, Map.of(), NAMESPACE, perl);
+    assertEquals(1, refused.status(), refused.err());
+    assertEquals("", refused.out());
+    List<String> lines = refused.err().lines().toList();
+    assertEquals(1, lines.size(), refused.err());
+    assertTrue(lines.get(0).contains("fails verification") && lines.get(0).contains(entry + " is not a link")
+        && lines.get(0).contains("--rebuild"), refused.err());
+
+    assertSameRun(first, site.shim(cache, Map.of(), List.of("--mode", "namespace", "--rebuild"), perl));
+    // The cache's own copy was never touched.
+    FileEntry f = m.files().get(entry);
+    try (var in = Files.newInputStream(CacheLayout.at(cache).objectPath(f.digest()))) {
+      assertEquals(f.digest(), DigestingInputStream.hash(in).digest());
+    }
+  }
+}
