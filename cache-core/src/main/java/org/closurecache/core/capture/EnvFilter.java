@@ -18,7 +18,9 @@ import java.util.regex.Pattern;
 public final class EnvFilter {
   public static final List<String> DEFAULT_DROP = List.of(
       "*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*PASSPHRASE*", "*CREDENTIAL*",
-      "*API_KEY*", "*APIKEY*", "*ACCESS_KEY*", "*PRIVATE_KEY*", "*AUTH*", "*COOKIE*", "*SESSION*",
+      "*API_KEY*", "*APIKEY*", "*ACCESS_KEY*", "*PRIVATE_KEY*", "*COOKIE*", "*SESSION*",
+      // AUTH as a word, not as the start of AUTHOR (GIT_AUTHOR_NAME and _DATE decide a commit's hash)
+      "AUTH", "AUTH_*", "*_AUTH", "*_AUTH_*", "*AUTHORIZATION*", "*AUTHTOKEN*",
       "SSH_AUTH_SOCK", "SSH_AGENT_PID", "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY",
       "GPG_AGENT_INFO", "KRB5CCNAME", "DBUS_SESSION_BUS_ADDRESS", "XDG_SESSION_*",
       "PGPASS*", "MYSQL_PWD", "HISTFILE");

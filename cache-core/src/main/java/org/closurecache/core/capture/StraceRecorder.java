@@ -67,7 +67,7 @@ public final class StraceRecorder {
       ProcessBuilder pb = new ProcessBuilder(command)
           .directory(cwd.toFile())
           .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .redirectOutput(ProcessBuilder.Redirect.INHERIT)
+          .redirectOutput(ProcessBuilder.Redirect.PIPE)
           .redirectError(ProcessBuilder.Redirect.INHERIT);
       pb.environment().clear();
       pb.environment().putAll(env);
@@ -78,7 +78,22 @@ public final class StraceRecorder {
         throw new IOException("cannot start " + strace + " for the recording run (is strace installed? "
             + "apt-get install strace): " + e.getMessage(), e);
       }
+      // The program's stdout goes to our stderr: a caller's stdout (a manifest, a digest) stays clean.
+      Thread relay = new Thread(() -> {
+        try (java.io.InputStream out = p.getInputStream()) {
+          out.transferTo(System.err);
+        } catch (IOException e) {
+          // the program's output is informational; losing the rest of it must not fail the capture
+        }
+      }, "recording-stdout");
+      relay.setDaemon(true);
+      relay.start();
       int status = waitFor(p, argv);
+      try {
+        relay.join(TimeUnit.SECONDS.toMillis(5));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       Set<TracedFile> files = new LinkedHashSet<>();
       List<Path> traces;
       try (Stream<Path> s = Files.list(traceDir)) {

@@ -15,11 +15,12 @@ class EnvFilterTest {
     EnvFilter f = EnvFilter.defaults();
     for (String secret : List.of("MY_API_TOKEN", "AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "SSH_AUTH_SOCK",
         "GITHUB_TOKEN", "token", "Db_Password", "KRB5CCNAME", "XDG_SESSION_ID", "PGPASSFILE", "MYSQL_PWD",
-        "AWS_ACCESS_KEY_ID", "OPENAI_API_KEY", "HISTFILE", "DBUS_SESSION_BUS_ADDRESS", "GPG_AGENT_INFO")) {
+        "AWS_ACCESS_KEY_ID", "OPENAI_API_KEY", "HISTFILE", "DBUS_SESSION_BUS_ADDRESS", "GPG_AGENT_INFO",
+        "BASIC_AUTH", "PROXY_AUTH_USER", "AUTH_KEY", "HTTP_AUTHORIZATION", "NGROK_AUTHTOKEN")) {
       assertFalse(f.keeps(secret), secret);
     }
     for (String normal : List.of("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "LD_LIBRARY_PATH", "TERM",
-        "SSH", "USER", "OMP_NUM_THREADS")) {
+        "SSH", "USER", "OMP_NUM_THREADS", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "AUTHOR")) {
       assertTrue(f.keeps(normal), normal);
     }
   }
@@ -56,14 +57,14 @@ class EnvFilterTest {
 
   @Test
   void keepPatterns_readmitDroppedNames() {
-    EnvFilter f = EnvFilter.defaults().with(List.of("CUSTOM_*"), List.of("PUBLIC_TOKEN*", "*AUTHOR*"));
+    EnvFilter f = EnvFilter.defaults().with(List.of("CUSTOM_*"), List.of("PUBLIC_TOKEN*", "BASIC_AUTH"));
     assertTrue(f.keeps("PUBLIC_TOKEN_URL"));
-    assertTrue(f.keeps("GIT_AUTHOR_NAME"), "*AUTH* would drop it");
+    assertTrue(f.keeps("BASIC_AUTH"), "*_AUTH would drop it");
     assertFalse(f.keeps("PRIVATE_TOKEN"));
     assertFalse(f.keeps("custom_thing"));
     assertTrue(f.keeps("PATH"));
     assertTrue(EnvFilter.defaults().keeps("CUSTOM_THING"), "with() returns a new filter");
-    assertFalse(EnvFilter.defaults().keeps("GIT_AUTHOR_NAME"));
+    assertFalse(EnvFilter.defaults().keeps("BASIC_AUTH"));
   }
 
   @Test

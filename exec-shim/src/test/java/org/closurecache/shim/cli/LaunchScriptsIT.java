@@ -56,6 +56,15 @@ class LaunchScriptsIT {
   }
 
   @Test
+  void cacheClient_closureJsonTrace_keepsTheRecordedProgramsOutputOffStdout() throws Exception {
+    Run r = run(Map.of(), "cache-client", "closure", "--json", "--trace", "--", "/bin/echo", "from-the-recording-run");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.err().contains("from-the-recording-run"), r.err());
+    Manifest m = ManifestCodec.parse(r.out().strip().getBytes(StandardCharsets.UTF_8));
+    assertEquals("/bin/echo", m.entry().path());
+  }
+
+  @Test
   void script_honoursJavaHome() throws Exception {
     Run r = run(Map.of("JAVA_HOME", "/nonexistent-jdk"), "cache-client", "--version");
     assertEquals(127, r.status());
