@@ -33,8 +33,13 @@ public final class ClosureReport {
           fullDigests ? digest : digest.substring(0, 19) + "…", shown,
           f.by().map(b -> "  [needed by " + b + "]").orElse(""));
     }
-    out.printf("%d files, %s, %d symlinks; manifest %s%n", m.files().size(), Progress.human(total),
-        m.symlinks().size(), ManifestCodec.digest(m));
+    out.printf("%d files, %s, %d symlinks%s; manifest %s%n", m.files().size(), Progress.human(total),
+        m.symlinks().size(), directories(m.directories().size()),
+        ManifestCodec.digest(m));
     out.flush();
+  }
+
+  private static String directories(int n) {
+    return n == 0 ? "" : n == 1 ? ", 1 directory" : ", " + n + " directories";
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,7 +18,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -32,6 +35,7 @@ import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Launch;
 import org.closurecache.core.manifest.LoadedLibrary;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.ManifestPaths;
 import org.closurecache.core.manifest.Reason;
 import org.closurecache.core.resolve.LibraryResolver;
 import org.closurecache.core.resolve.LoadedObject;
@@ -41,9 +45,11 @@ import org.closurecache.core.resolve.Resolution;
  * Captures a job's closure on the publishing host and describes it as a {@link Manifest}: the
  * entry, its interpreter and libraries in load order ({@link LibraryResolver}), explicit
  * includes (files, directories, globs), the files an optional recording run used
- * ({@link StraceRecorder}) each with its own ELF closure, every symlink on the way, and the
- * launch (argv, working directory, environment less secrets). Each file is hashed once while
- * read, the files spread over all cores. Not thread-safe: one instance per capture.
+ * ({@link StraceRecorder}) each with its own ELF closure, the directories it looked at that hold
+ * none of those files (Python checks that {@code lib-dynload} exists; only the directory itself,
+ * not what is in it), every symlink on the way, and the launch (argv, working directory,
+ * environment less secrets). Each file is hashed once while read, the files spread over all
+ * cores. Not thread-safe: one instance per capture.
  */
 public final class ClosureCapture {
   /** Prefixes a recording run never contributes: kernel views, scratch, and personal data. */
@@ -75,6 +81,8 @@ public final class ClosureCapture {
   private final Map<String, String> by = new TreeMap<>();
   private final Map<String, String> shownAs = new LinkedHashMap<>();
   private final SortedMap<String, String> symlinks = new TreeMap<>();
+  /** Real paths of directories the recording run looked at, before those above keys are dropped. */
+  private final Set<String> lookedAt = new TreeSet<>();
   private final List<String> warnings = new ArrayList<>();
   /** How much of the shared session's link map is already in {@link #reasons}. */
   private int sweptFromSession;
@@ -130,6 +138,7 @@ public final class ClosureCapture {
         libraries,
         files(),
         symlinks,
+        directories(),
         new Launch(argv, options.envFilter().apply(env), cwd));
     List<String> order = new ArrayList<>(reasons.keySet());
     return new Capture(manifest, order, Map.copyOf(shownAs), List.copyOf(warnings), exit);
@@ -158,7 +167,14 @@ public final class ClosureCapture {
       } catch (IOException e) {
         continue;  // gone since the run (a temporary file): nothing to capture
       }
-      if (excluded(real, options.traceExclude()) || !Files.isRegularFile(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
+      if (excluded(real, options.traceExclude()) || real.equals("/")) {
+        continue;
+      }
+      if (Files.isDirectory(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
+        lookedAt.add(real);
+        continue;
+      }
+      if (!Files.isRegularFile(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
       seen.add(real);
@@ -283,6 +299,34 @@ public final class ClosureCapture {
       symlinks.put(link.path(), link.target());
     }
     return w.realPath();
+  }
+
+  /**
+   * The directories looked at that would not exist in a view otherwise: one above a recorded file,
+   * symlink or other such directory is made for that one anyway, so only the others are listed.
+   */
+  private SortedSet<String> directories() {
+    Set<String> above = new HashSet<>();
+    for (String key : reasons.keySet()) {
+      ancestors(key, above);
+    }
+    for (String key : symlinks.keySet()) {
+      ancestors(key, above);
+    }
+    for (String dir : lookedAt) {
+      ancestors(dir, above);
+    }
+    SortedSet<String> out = new TreeSet<>(lookedAt);
+    out.removeAll(above);
+    return out;
+  }
+
+  private static void ancestors(String path, Set<String> into) {
+    // stops early at an ancestor already there: its own ancestors are there too
+    String p = ManifestPaths.parent(path);
+    while (!p.equals("/") && into.add(p)) {
+      p = ManifestPaths.parent(p);
+    }
   }
 
   private SortedMap<String, FileEntry> files() throws IOException {

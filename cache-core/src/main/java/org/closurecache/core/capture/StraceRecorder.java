@@ -16,10 +16,12 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Runs a program once under {@code strace -f} and reports every file it successfully opened for
+ * Runs a program once under {@code strace -f} and reports every path it successfully opened for
  * reading, looked up ({@code stat}, {@code access}, {@code readlink}: Python checks a module's
- * source next to its cached bytecode) or executed: what {@code dlopen}, interpreters importing
- * modules, and programs spawning others use, which ELF headers cannot show.
+ * source next to its cached bytecode, and that its {@code lib-dynload} directory exists) or
+ * executed: what {@code dlopen}, interpreters importing modules, and programs spawning others
+ * use, which ELF headers cannot show. Paths may name directories as well as files; the caller
+ * tells them apart.
  *
  * <p>strace writes one trace per process ({@code -ff}), so lines never interleave; {@code -z}
  * keeps successful calls only; {@code -y} prints the working directory behind {@code AT_FDCWD},

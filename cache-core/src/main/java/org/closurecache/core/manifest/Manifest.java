@@ -9,14 +9,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.closurecache.core.digest.Digest;
 
 /**
  * What one job needs and how to start it: the closure of files at their original absolute paths,
- * the symlinks that lead to them, the libraries in the order the dynamic loader loads them, and
- * the recorded launch. Immutable; validated on construction so a {@code Manifest} that exists is
- * safe to act on.
+ * the symlinks that lead to them, the directories the job looked at that hold none of those files
+ * (Python checks that {@code lib-dynload} exists), the libraries in the order the dynamic loader
+ * loads them, and the recorded launch. Immutable; validated on construction so a {@code Manifest}
+ * that exists is safe to act on.
  *
  * <p>Invariants checked here:
  *
@@ -24,6 +27,8 @@ import org.closurecache.core.digest.Digest;
  *   <li>every key of {@code files} and {@code symlinks} is a normalised absolute path, no path is
  *       both, and no path lies under another key (keys name real locations: a file under a
  *       symlinked directory is recorded at its resolved path plus the directory symlink);
+ *   <li>every one of {@code directories} is a normalised absolute path that is neither a key nor
+ *       under one (it may be above keys, which is redundant but harmless);
  *   <li>the entry, the interpreter and every loaded library resolve, through the recorded
  *       symlinks, to a recorded file; the entry's digest matches that file's;
  *   <li>every {@code needed-by} names a recorded file.
@@ -40,11 +45,12 @@ public record Manifest(
     List<LoadedLibrary> libraries,
     SortedMap<String, FileEntry> files,
     SortedMap<String, String> symlinks,
+    SortedSet<String> directories,
     Launch launch) {
 
   /** The schema version this build reads and writes. */
   public static final int SCHEMA = 1;
-  /** Largest closure accepted, in files plus symlinks. */
+  /** Largest closure accepted, in files plus symlinks plus directories. */
   public static final int MAX_ENTRIES = 200_000;
   private static final int MAX_LINK_HOPS = 40;
 
@@ -57,7 +63,7 @@ public record Manifest(
     requireText(platform, "platform");
     requireText(resolver, "resolver");
     if (entry == null || interpreter == null || libraries == null || files == null
-        || symlinks == null || launch == null) {
+        || symlinks == null || directories == null || launch == null) {
       throw new IllegalArgumentException("manifest fields must not be null");
     }
     libraries = List.copyOf(libraries);
@@ -65,15 +71,26 @@ public record Manifest(
     // resolution must mean what they will mean after a round trip through the wire form.
     files = Collections.unmodifiableSortedMap(naturalOrder(files));
     symlinks = Collections.unmodifiableSortedMap(naturalOrder(symlinks));
+    directories = Collections.unmodifiableSortedSet(naturalOrder(directories));
     if (files.isEmpty()) {
       throw new IllegalArgumentException("a manifest must hold at least its entry file");
     }
-    if ((long) files.size() + symlinks.size() > MAX_ENTRIES) {
+    long entries = (long) files.size() + symlinks.size() + directories.size();
+    if (entries > MAX_ENTRIES) {
       throw new IllegalArgumentException(
-          "manifest names " + (files.size() + symlinks.size()) + " paths, over the limit of " + MAX_ENTRIES);
+          "manifest names " + entries + " paths, over the limit of " + MAX_ENTRIES);
     }
     checkKeys(files, symlinks);
+    checkDirectories(directories, files, symlinks);
     checkReferences(entry, interpreter, libraries, files, symlinks);
+  }
+
+  /** A manifest without recorded directories, as every manifest was before they existed. */
+  public Manifest(int schema, String platform, String resolver, EntryPoint entry, Optional<String> interpreter,
+      List<LoadedLibrary> libraries, SortedMap<String, FileEntry> files, SortedMap<String, String> symlinks,
+      Launch launch) {
+    this(schema, platform, resolver, entry, interpreter, libraries, files, symlinks, Collections.emptySortedSet(),
+        launch);
   }
 
   /** The recorded file that {@code path} leads to through the recorded symlinks, if any. */
@@ -111,6 +128,23 @@ public record Manifest(
               "path " + key + " lies under " + p + ", which the manifest names as a file or symlink;"
                   + " record the resolved path instead");
         }
+      }
+    }
+  }
+
+  private static void checkDirectories(
+      Set<String> directories, Map<String, FileEntry> files, Map<String, String> symlinks) {
+    for (String dir : directories) {
+      ManifestPaths.requireNormalAbsolute(dir, "directory path");
+      for (String p = dir; !p.equals("/"); p = ManifestPaths.parent(p)) {
+        String kind = files.containsKey(p) ? "file" : symlinks.containsKey(p) ? "symlink" : null;
+        if (kind == null) {
+          continue;
+        }
+        throw new IllegalArgumentException(p.equals(dir)
+            ? "directory " + dir + " is also a " + kind + " of the manifest"
+            : "directory " + dir + " lies under " + p + ", which the manifest names as a " + kind
+                + "; record the resolved path instead");
       }
     }
   }
@@ -209,6 +243,18 @@ public record Manifest(
     return copy;
   }
 
+  /** A copy in natural String order, whatever the caller's comparator. */
+  private static TreeSet<String> naturalOrder(Set<String> set) {
+    TreeSet<String> copy = new TreeSet<>();
+    for (String s : set) {
+      if (s == null) {
+        throw new IllegalArgumentException("directory path must not be null");
+      }
+      copy.add(s);
+    }
+    return copy;
+  }
+
   private static void requireText(String s, String what) {
     if (s == null || s.isBlank() || s.length() > 256 || s.indexOf('\0') >= 0
         || ManifestPaths.hasLoneSurrogate(s)) {
@@ -218,7 +264,7 @@ public record Manifest(
 
   /** The digest of an object this manifest references, for every file (duplicates collapsed). */
   public Set<Digest> objectDigests() {
-    Set<Digest> out = new java.util.TreeSet<>();
+    Set<Digest> out = new TreeSet<>();
     files.values().forEach(f -> out.add(f.digest()));
     return out;
   }

@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.json.JsonFormatException;
@@ -20,7 +22,8 @@ import org.closurecache.core.json.JsonFormatException;
  * digest is the SHA-256 of those bytes.
  *
  * <pre>{@code
- * {"entry":{"digest":"sha256:…","path":"/usr/bin/python3"},
+ * {"directories":["/usr/lib/python3.11/lib-dynload"],
+ *  "entry":{"digest":"sha256:…","path":"/usr/bin/python3"},
  *  "files":{"/usr/bin/python3.11":{"digest":"sha256:…","mode":"0755","mtime":1700000000,
  *                                 "reason":"entry","size":6831704}, …},
  *  "interpreter":"/lib64/ld-linux-x86-64.so.2",
@@ -29,6 +32,11 @@ import org.closurecache.core.json.JsonFormatException;
  *  "platform":"x86_64-linux-gnu","resolver":"…","schema":1,
  *  "symlinks":{"/lib":"usr/lib","/usr/bin/python3":"python3.11"}}
  * }</pre>
+ *
+ * <p>{@code directories} is written only when the manifest has some, as an array sorted by code
+ * point (the order of object keys) without duplicates, so a manifest without them has the bytes,
+ * and the digest, it had before the field existed; an empty, unsorted or duplicated array is not
+ * canonical and is refused.
  *
  * <p>Parsing is strict: unknown or missing fields, wrong types, duplicate keys, non-canonical
  * bytes and documents over {@link #MAX_BYTES} are refused with {@link ManifestFormatException}.
@@ -39,7 +47,8 @@ public final class ManifestCodec {
   public static final int MAX_BYTES = 32 << 20;
 
   private static final Set<String> TOP_FIELDS = Set.of(
-      "schema", "platform", "resolver", "entry", "interpreter", "libraries", "files", "symlinks", "launch");
+      "schema", "platform", "resolver", "entry", "interpreter", "libraries", "files", "symlinks", "directories",
+      "launch");
   private static final Set<String> TOP_REQUIRED = Set.of(
       "schema", "platform", "resolver", "entry", "libraries", "files", "symlinks", "launch");
   private static final Set<String> FILE_FIELDS = Set.of("digest", "size", "mode", "mtime", "reason", "by");
@@ -100,6 +109,7 @@ public final class ManifestCodec {
           libraries(node.get("libraries")),
           files(node.get("files")),
           stringMap(node.get("symlinks"), "symlinks"),
+          node.has("directories") ? directories(node.get("directories")) : new TreeSet<>(),
           launch(node.get("launch")));
     } catch (IllegalArgumentException e) {
       throw new ManifestFormatException("invalid manifest: " + e.getMessage());
@@ -132,6 +142,10 @@ public final class ManifestCodec {
     }
     ObjectNode links = root.putObject("symlinks");
     m.symlinks().forEach(links::put);
+    if (!m.directories().isEmpty()) {
+      ArrayNode dirs = root.putArray("directories");
+      m.directories().stream().sorted(CanonicalJson::compareCodePoints).forEach(dirs::add);
+    }
     ObjectNode launch = root.putObject("launch");
     ArrayNode argv = launch.putArray("argv");
     m.launch().argv().forEach(argv::add);
@@ -175,6 +189,25 @@ public final class ManifestCodec {
       } catch (IllegalArgumentException ex) {
         throw new ManifestFormatException(where + ": " + ex.getMessage());
       }
+    }
+    return out;
+  }
+
+  private static SortedSet<String> directories(JsonNode node) throws ManifestFormatException {
+    if (!node.isArray() || node.isEmpty()) {
+      throw new ManifestFormatException(
+          "directories must be a non-empty array of paths (leave the field out when there are none)");
+    }
+    SortedSet<String> out = new TreeSet<>();
+    String previous = null;
+    for (JsonNode d : node) {
+      String path = text(d, "directories element");
+      if (previous != null && CanonicalJson.compareCodePoints(previous, path) >= 0) {
+        throw new ManifestFormatException("directories must be sorted by code point without duplicates: "
+            + ManifestPaths.show(path) + " follows " + ManifestPaths.show(previous));
+      }
+      out.add(path);
+      previous = path;
     }
     return out;
   }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -122,6 +123,15 @@ class ClosureCaptureTest {
       assertEquals(Optional.of(real(lib.path())), m.resolve(lib.path()), lib::toString);
     }
     m.interpreter().ifPresent(i -> assertTrue(m.resolve(i).isPresent(), i));
+    for (String dir : m.directories()) {
+      assertEquals(dir, real(dir), "directories are recorded by real path");
+      assertTrue(Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS), dir);
+      List<String> keys = new ArrayList<>(m.files().keySet());
+      keys.addAll(m.symlinks().keySet());
+      keys.addAll(m.directories());
+      assertTrue(keys.stream().noneMatch(k -> k.startsWith(dir + "/")),
+          () -> dir + " is above a key: the view has it anyway, so the manifest should not name it");
+    }
     assertEquals(m, ManifestCodec.parse(ManifestCodec.toCanonicalBytes(m)), "round trip through the wire form");
   }
 
@@ -151,6 +161,40 @@ class ClosureCaptureTest {
         "cached bytecode");
     assertEquals(Optional.of(0), pythonTraced.recordingExitStatus());
     assertEquals(List.of(), pythonTraced.warnings());
+  }
+
+  @Test
+  void capture_whenPythonOnlyChecksThatLibDynloadExists_recordsThatDirectory() throws IOException {
+    // python's startup stats its exec_prefix landmark; "pass" opens no file in it, so without the
+    // directory a view lacks it and python warns "Could not find platform dependent libraries"
+    String dynload = real(DYNLOAD);
+    ClosureCapture.Capture c = capture(PY, List.of("python3", "-c", "pass"), ENV, "/", traced());
+    Manifest m = c.manifest();
+    assertTrue(m.files().keySet().stream().noneMatch(p -> p.startsWith(dynload + "/")), m.files().keySet()::toString);
+    assertTrue(m.directories().contains(dynload), m.directories()::toString);
+    assertFalse(m.directories().contains("/usr/lib/python3.11"), "above recorded files: the view has it anyway");
+    assertFalse(pythonTraced.manifest().directories().contains(dynload), "holds _ssl: the view has it anyway");
+  }
+
+  @Test
+  void capture_directoriesLookedAt_areRecordedByRealPathWithTheLinksOnTheWay_butNotUnderExclusions()
+      throws IOException {
+    Path empty = Files.createDirectories(tmp.resolve("empty/sub"));
+    String script = "test -d /lib/python3.11/lib-dynload && test -d /usr/share/common-licenses"
+        + " && cat /usr/share/common-licenses/BSD > /dev/null && test -d " + empty + " && test -d /proc/self/fd";
+    Manifest m = bash(script, traced()).manifest();
+    assertTrue(m.directories().contains(real("/lib/python3.11/lib-dynload")), m.directories()::toString);
+    if (Files.isSymbolicLink(Path.of("/lib"))) {
+      assertEquals(Files.readSymbolicLink(Path.of("/lib")).toString(), m.symlinks().get("/lib"));
+    }
+    assertFalse(m.directories().contains("/usr/share/common-licenses"), "it holds a recorded file");
+    assertTrue(m.directories().stream().noneMatch(d -> d.startsWith("/tmp/") || d.startsWith("/proc/")),
+        m.directories()::toString);
+
+    ClosureCapture.Options noExclusions = new ClosureCapture.Options(List.of(), true, List.of(), EnvFilter.defaults());
+    Manifest all = bash("test -d " + empty.getParent() + " && test -d " + empty, noExclusions).manifest();
+    assertTrue(all.directories().contains(real(empty.toString())), all.directories()::toString);
+    assertFalse(all.directories().contains(real(empty.getParent().toString())), "above a recorded directory");
   }
 
   @Test

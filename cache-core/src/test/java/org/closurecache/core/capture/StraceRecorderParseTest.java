@@ -149,6 +149,16 @@ class StraceRecorderParseTest {
   }
 
   @Test
+  void parse_directoryLookupsAndDirectoryOpens_areReportedLikeFiles() {
+    List<TracedFile> got = parse(
+        "newfstatat(AT_FDCWD</>, \"/usr/lib/python3.11/lib-dynload\", {st_mode=S_IFDIR|0755, st_size=4096, ...}, 0) = 0",
+        "openat(AT_FDCWD</>, \"/usr/lib/python3/dist-packages\", O_RDONLY|O_NONBLOCK|O_CLOEXEC|O_DIRECTORY) = 3"
+            + "</usr/lib/python3/dist-packages>",
+        "newfstatat(AT_FDCWD</>, \"/usr/bin/lib/python3.11/lib-dynload\", 0x7ffd, 0) = -1 ENOENT (No such file)");
+    assertEquals(List.of(read("/usr/lib/python3.11/lib-dynload"), read("/usr/lib/python3/dist-packages")), got);
+  }
+
+  @Test
   void parse_hostileAndNoiseLines_neverThrowAndYieldNothingBogus() {
     List<String> lines = new ArrayList<>(List.of(
         "",

@@ -8,7 +8,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -41,8 +43,9 @@ final class ManifestArbitraries {
     Arbitrary<List<Integer>> indexPath = Arbitraries.integers().between(0, 5).list().ofMinSize(1).ofMaxSize(4);
     Arbitrary<List<List<Integer>>> filePaths = indexPath.list().ofMinSize(1).ofMaxSize(12);
     Arbitrary<List<List<Integer>>> linkPaths = indexPath.list().ofMinSize(0).ofMaxSize(8);
+    Arbitrary<List<List<Integer>>> dirPaths = indexPath.list().ofMinSize(0).ofMaxSize(5);
     Arbitrary<List<String>> strings = atomString(0, 6).list().ofMinSize(12).ofMaxSize(12);
-    return Combinators.combine(pool, filePaths, linkPaths, strings, Arbitraries.longs())
+    return Combinators.combine(pool, filePaths, linkPaths, dirPaths, strings, Arbitraries.longs())
         .as(ManifestArbitraries::build);
   }
 
@@ -106,7 +109,7 @@ final class ManifestArbitraries {
   }
 
   private static Manifest build(List<String> pool, List<List<Integer>> filePaths,
-      List<List<Integer>> linkPaths, List<String> strings, long seed) {
+      List<List<Integer>> linkPaths, List<List<Integer>> dirPaths, List<String> strings, long seed) {
     Random r = new Random(seed);
     Set<String> keys = new HashSet<>();
     Set<String> dirs = new HashSet<>();
@@ -212,8 +215,34 @@ final class ManifestArbitraries {
     String platform = r.nextBoolean() ? "x86_64-linux-gnu" : "p" + strings.get(10);
     String resolver = "r" + strings.get(9);
 
+    // Directories holding no key (a fresh name below a key's parent, or one beside the keys), and
+    // sometimes one above keys, which is redundant but allowed.
+    SortedSet<String> directories = new TreeSet<>();
+    for (List<Integer> ix : dirPaths) {
+      String p = switch (r.nextInt(3)) {
+        case 0 -> path(pool, ix);
+        case 1 -> dirList.isEmpty() ? path(pool, ix) : pick(r, dirList);
+        default -> {
+          String parent = ManifestPaths.parent(pick(r, filePathList));
+          yield (parent.equals("/") ? "" : parent) + "/" + pick(r, pool) + "-d";
+        }
+      };
+      if (!keys.contains(p) && !underAKey(p, keys)) {
+        directories.add(p);
+      }
+    }
+
     return new Manifest(Manifest.SCHEMA, platform, resolver, new EntryPoint(entryPath, entryDigest),
-        interpreter, libraries, files, symlinks, new Launch(argv, env, cwd));
+        interpreter, libraries, files, symlinks, directories, new Launch(argv, env, cwd));
+  }
+
+  private static boolean underAKey(String p, Set<String> keys) {
+    for (String a = ManifestPaths.parent(p); !a.equals("/"); a = ManifestPaths.parent(a)) {
+      if (keys.contains(a)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean isNormal(String p) {

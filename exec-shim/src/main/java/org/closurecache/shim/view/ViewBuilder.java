@@ -28,8 +28,9 @@ import org.closurecache.core.manifest.Manifest;
 /**
  * Builds a manifest's <b>view</b>: its closure rebuilt at the original absolute paths under
  * {@code views/<manifest hex>/root}, every file a hard link into the cache (no copy, no extra
- * space), every recorded symlink recreated with its recorded target, plus empty {@code /proc},
- * {@code /dev} and {@code /tmp} directories to mount on. The tree is built in a fresh
+ * space), every recorded symlink recreated with its recorded target, every recorded directory
+ * (one the job looked at that holds no recorded file) created empty with mode 0755, plus empty
+ * {@code /proc}, {@code /dev} and {@code /tmp} directories to mount on. The tree is built in a fresh
  * {@code views/.build-*} directory, made durable with one filesystem sync, and published by one
  * atomic rename, so a view that exists is whole; a concurrent builder of the same view loses the
  * rename and uses the winner's.
@@ -42,8 +43,8 @@ import org.closurecache.core.manifest.Manifest;
  * read-only); set-id bits are never carried.
  *
  * <p>Safety: the builder writes only inside the build directory it created. Manifest keys are
- * normalised absolute paths, and no key lies under another (checked by {@link Manifest}), so every
- * parent the builder creates is a directory it made itself; it still checks each one with
+ * normalised absolute paths, no key lies under another and no recorded directory is or lies under a
+ * key (checked by {@link Manifest}), so every directory the builder creates is one it made itself; it still checks each one with
  * {@code lstat} and never follows a symlink: a symlink in the view is only ever created, never
  * traversed. Thread-safe (no state besides the layout).
  */
@@ -121,6 +122,13 @@ public final class ViewBuilder {
         Files.createSymbolicLink(at, Path.of(link.getValue()));
         written.add(at);
       }
+      for (String directory : manifest.directories()) {
+        Path d = inside(root, directory);
+        if (!made.contains(d)) {  // one above a key is there already
+          parents(root, d, made);
+          directory(d, made);
+        }
+      }
       for (String mountPoint : MOUNT_POINTS) {
         Path p = inside(root, mountPoint);
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -186,17 +194,21 @@ public final class ViewBuilder {
       missing.add(p);
     }
     for (int i = missing.size() - 1; i >= 0; i--) {
-      Path p = missing.get(i);
-      try {
-        Files.createDirectory(p);
-        Files.setPosixFilePermissions(p, DIR_MODE);
-      } catch (FileAlreadyExistsException e) {
-        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          throw new IOException("view path " + p + " exists and is not a directory; refusing to build through it", e);
-        }
-      }
-      made.add(p);
+      directory(missing.get(i), made);
     }
+  }
+
+  /** Creates directory {@code p} with mode 0755 whatever the umask; one already there must be a directory. */
+  private static void directory(Path p, Set<Path> made) throws IOException {
+    try {
+      Files.createDirectory(p);
+      Files.setPosixFilePermissions(p, DIR_MODE);
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException("view path " + p + " exists and is not a directory; refusing to build through it", e);
+      }
+    }
+    made.add(p);
   }
 
   /** The object file itself when its mode and mtime are the ones wanted, else a variant copy. */

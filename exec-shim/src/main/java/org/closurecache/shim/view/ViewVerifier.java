@@ -20,9 +20,9 @@ import org.closurecache.core.manifest.Manifest;
 /**
  * Checks a built view against its manifest before a launch. The quick check ({@link #check}) is
  * a few {@code lstat}s per file: every file is a regular file that is the very inode of its cache
- * object (or of that object's variant) with the recorded size, permission bits and mtime, and every
- * symlink has its recorded target, and the tree holds nothing else (no added file, no directory
- * swapped for a symlink); so a view whose files were replaced, added to, or unlinked fails before
+ * object (or of that object's variant) with the recorded size, permission bits and mtime, every
+ * symlink has its recorded target, every recorded directory is a directory, and the tree holds
+ * nothing else (no added file, no directory swapped for a symlink); so a view whose files were replaced, added to, or unlinked fails before
  * the job starts. {@link #checkContent} also re-hashes each distinct
  * inode (what {@code exec-shim verify --content} runs). Thread-safe (no state besides the layout).
  */
@@ -75,6 +75,9 @@ public final class ViewVerifier {
       }
       add(problems, more, problem);
     }
+    for (String directory : manifest.directories()) {
+      add(problems, more, checkDirectory(root, directory));
+    }
     for (String problem : unexpected(root, manifest)) {
       add(problems, more, problem);
     }
@@ -93,6 +96,10 @@ public final class ViewVerifier {
     }
     for (String key : manifest.symlinks().keySet()) {
       ancestors(key, dirs);
+    }
+    for (String dir : manifest.directories()) {
+      dirs.add(dir);
+      ancestors(dir, dirs);
     }
     List<String> out = new ArrayList<>();
     Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
@@ -116,7 +123,8 @@ public final class ViewVerifier {
       @Override
       public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes a) {
         String path = "/" + root.relativize(file);
-        if (!named(path)) {
+        // a recorded directory swapped for a file or symlink: its own check reports it
+        if (!named(path) && !manifest.directories().contains(path)) {
           out.add(path + " is " + (a.isSymbolicLink() ? "a symlink" : "a file") + " the manifest does not name");
         }
         return java.nio.file.FileVisitResult.CONTINUE;
@@ -131,6 +139,20 @@ public final class ViewVerifier {
         return;
       }
     }
+  }
+
+  /** A recorded directory must be one, not a symlink (which the walk would not look through). */
+  private static String checkDirectory(Path root, String path) throws IOException {
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(ViewBuilder.inside(root, path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return path + " is missing";
+    }
+    if (!a.isDirectory()) {
+      return path + " is not a directory but " + (a.isSymbolicLink() ? "a symlink" : "a file");
+    }
+    return null;
   }
 
   private String checkFile(Path root, String path, FileEntry f, boolean content, Set<Object> hashed)

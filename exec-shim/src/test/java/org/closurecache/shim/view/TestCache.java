@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.EntryPoint;
@@ -88,6 +90,7 @@ public final class TestCache {
   public static final class ManifestSpec {
     private final SortedMap<String, FileEntry> files = new TreeMap<>();
     private final SortedMap<String, String> symlinks = new TreeMap<>();
+    private final SortedSet<String> directories = new TreeSet<>();
     private final List<LoadedLibrary> libraries = new ArrayList<>();
     private final SortedMap<String, String> env = new TreeMap<>();
     private String platform = "x86_64-linux-gnu";
@@ -103,6 +106,11 @@ public final class TestCache {
 
     public ManifestSpec symlink(String path, String target) {
       symlinks.put(path, target);
+      return this;
+    }
+
+    public ManifestSpec directory(String path) {
+      directories.add(path);
       return this;
     }
 
@@ -150,7 +158,7 @@ public final class TestCache {
           Optional.empty(), List.of(), files, symlinks, launch);
       String entryFile = probe.resolve(entryPath).orElse(first);
       return new Manifest(Manifest.SCHEMA, platform, "test", new EntryPoint(entryPath, files.get(entryFile).digest()),
-          interpreter, libraries, files, symlinks, launch);
+          interpreter, libraries, files, symlinks, directories, launch);
     }
   }
 }

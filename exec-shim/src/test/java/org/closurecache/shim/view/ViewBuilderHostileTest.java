@@ -167,6 +167,9 @@ class ViewBuilderHostileTest {
     assertRejected(spec.get().symlink("/a", "/etc").file("/a/passwd", f), "/a/passwd lies under /a");
     assertRejected(spec.get().file("/usr/bin/tool", f).symlink("/usr", "/etc"), "lies under /usr");
     assertRejected(spec.get().symlink("/a", "/etc").symlink("/a/b", "c"), "/a/b lies under /a");
+    assertRejected(spec.get().symlink("/a", "/etc").directory("/a/ssh"), "directory /a/ssh lies under /a");
+    assertRejected(spec.get().directory("/usr/../../etc"), "not normalised");
+    assertRejected(spec.get().directory("/0/ok"), "directory /0/ok is also a file");
   }
 
   private static void assertRejected(TestCache.ManifestSpec spec, String why) {

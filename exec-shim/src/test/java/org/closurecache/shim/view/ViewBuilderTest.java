@@ -106,6 +106,36 @@ class ViewBuilderTest {
   }
 
   @Test
+  void build_createsEachRecordedDirectoryEmptyWithMode0755() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    Manifest m = TestCache.manifest()
+        .file("/usr/bin/python3.11", cache.file("python"))
+        .file("/usr/lib/python3.11/os.py", cache.file("import abc\n"))
+        .symlink("/lib", "usr/lib")
+        .directory("/usr/lib/python3.11/lib-dynload")   // beside a recorded file
+        .directory("/usr/local/lib/python3.11/dist-packages")  // no recorded parent at all
+        .directory("/usr/lib")                          // above keys: there anyway
+        .directory("/tmp")                              // a mount point: there anyway
+        .build();
+
+    ViewBuilder.Built built = build(cache, m);
+
+    for (String dir : List.of("/usr/lib/python3.11/lib-dynload", "/usr/local/lib/python3.11/dist-packages")) {
+      Path p = at(built, dir);
+      assertTrue(Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS), dir);
+      assertEquals(0755, mode(p), dir);
+      try (Stream<Path> s = Files.list(p)) {
+        assertEquals(0, s.count(), dir + " is empty");
+      }
+    }
+    assertEquals(0755, mode(at(built, "/usr/local/lib")), "parents made like those of files");
+    assertTrue(Files.isRegularFile(at(built, "/usr/lib/python3.11/os.py"), LinkOption.NOFOLLOW_LINKS));
+    assertTrue(Files.isDirectory(at(built, "/tmp"), LinkOption.NOFOLLOW_LINKS));
+    ViewVerifier.Report report = new ViewVerifier(cache.layout).check(built.dir(), m);
+    assertTrue(report.ok(), report::toString);
+  }
+
+  @Test
   void build_whenRecordedModeOrMtimeDiffer_linksAVerifiedVariantWithThoseAttributes() throws IOException {
     TestCache cache = new TestCache(cacheRoot);
     String content = "print('same bytes, several presentations')\n";

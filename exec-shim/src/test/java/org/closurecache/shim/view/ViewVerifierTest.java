@@ -19,6 +19,8 @@ class ViewVerifierTest {
   private static final String TOOL = "/usr/bin/tool";
   private static final String LIB = "/usr/lib/x86_64-linux-gnu/libx.so.1";
   private static final String SCRIPT = "/usr/share/tool/hook.py";
+  /** A directory the job only looked at: it holds no recorded file. */
+  private static final String LOOKED_AT = "/usr/lib/tool/plugins";
 
   @TempDir Path cacheRoot;
   TestCache cache;
@@ -35,6 +37,7 @@ class ViewVerifierTest {
         .file(SCRIPT, cache.file("print('hook')\n", 0644, 1_700_000_000L))          // a variant (mtime)
         .symlink("/lib", "usr/lib")
         .symlink("/usr/lib/x86_64-linux-gnu/libx.so", "libx.so.1")
+        .directory(LOOKED_AT)
         .entry(TOOL)
         .build();
     view = new ViewBuilder(cache.layout).build(ManifestCodec.digest(manifest), manifest, (root, plan) -> {}).dir();
@@ -203,6 +206,47 @@ class ViewVerifierTest {
   void check_whenSomethingIsLeftInAMountPoint_reportsIt() throws IOException {
     Files.writeString(at("/tmp/leftover"), "x");
     assertReports(check(), "/tmp/leftover", "does not name");
+  }
+
+  @Test
+  void check_whenARecordedDirectoryIsRemoved_reportsItMissing() throws IOException {
+    Files.delete(at(LOOKED_AT));
+    assertReports(check(), LOOKED_AT, "is missing");
+  }
+
+  @Test
+  void check_whenARecordedDirectoryIsSwappedForASymlinkToADirectory_reportsItOnce(@TempDir Path elsewhere)
+      throws IOException {
+    Files.delete(at(LOOKED_AT));
+    Files.createSymbolicLink(at(LOOKED_AT), elsewhere);
+    assertReports(check(), LOOKED_AT, "is not a directory but a symlink");
+  }
+
+  @Test
+  void check_whenARecordedDirectoryIsReplacedByAFile_reportsItOnce() throws IOException {
+    Files.delete(at(LOOKED_AT));
+    Files.writeString(at(LOOKED_AT), "x");
+    assertReports(check(), LOOKED_AT, "is not a directory but a file");
+  }
+
+  @Test
+  void check_whenSomethingIsPutInARecordedDirectory_reportsIt() throws IOException {
+    Files.writeString(at(LOOKED_AT + "/planted.so"), "x");
+    assertReports(check(), LOOKED_AT + "/planted.so", "a file the manifest does not name");
+    Files.delete(at(LOOKED_AT + "/planted.so"));
+    Files.createDirectory(at(LOOKED_AT + "/sub"));
+    assertReports(check(), LOOKED_AT + "/sub", "a directory the manifest does not name");
+  }
+
+  @Test
+  void check_whenARecordedDirectorysParentIsSwappedForASymlinkToAnEqualTree_reportsTheSwap(
+      @TempDir Path elsewhere) throws IOException {
+    Files.createDirectories(elsewhere.resolve("tool/plugins"));
+    Path dir = at("/usr/lib/tool");
+    Files.delete(at(LOOKED_AT));
+    Files.delete(dir);
+    Files.createSymbolicLink(dir, elsewhere.resolve("tool"));
+    assertReports(check(), "/usr/lib/tool", "symlink the manifest does not name");
   }
 
   @Test
