@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.client.cache.CacheLayout;
@@ -30,7 +31,8 @@ import org.closurecache.core.manifest.Manifest;
  * {@code views/<manifest hex>/root}, every file a hard link into the cache (no copy, no extra
  * space), every recorded symlink recreated with its recorded target, every recorded directory
  * (one the job looked at that holds no recorded file) created empty with mode 0755, plus empty
- * {@code /proc}, {@code /dev} and {@code /tmp} directories to mount on. The tree is built in a fresh
+ * {@code /proc}, {@code /dev} and {@code /tmp} directories to mount on, and the recorded working
+ * directory (see {@link #workingDirectory}). The tree is built in a fresh
  * {@code views/.build-*} directory, made durable with one filesystem sync, and published by one
  * atomic rename, so a view that exists is whole; a concurrent builder of the same view loses the
  * rename and uses the winner's.
@@ -129,6 +131,12 @@ public final class ViewBuilder {
           directory(d, made);
         }
       }
+      Optional<String> cwd = workingDirectory(manifest);
+      if (cwd.isPresent() && !made.contains(inside(root, cwd.get()))) {
+        Path d = inside(root, cwd.get());
+        parents(root, d, made);
+        directory(d, made);
+      }
       for (String mountPoint : MOUNT_POINTS) {
         Path p = inside(root, mountPoint);
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -156,6 +164,39 @@ public final class ViewBuilder {
         e.addSuppressed(cleanup);
       }
       throw e;
+    }
+  }
+
+  /**
+   * The recorded working directory, when the view should hold it as a directory: a mount point
+   * for the node's own directory, which an isolated root binds there (bubblewrap cannot create a
+   * mount point inside a read-only directory of the view). Not {@code /}, nothing under the
+   * kernel's or the private {@code /tmp}'s mounts, nothing at or under a file or symlink key.
+   */
+  public static Optional<String> workingDirectory(Manifest manifest) {
+    String cwd = manifest.launch().cwd();
+    if (cwd.equals("/") || !cwd.equals(normalised(cwd))) {
+      return Optional.empty();
+    }
+    for (String mount : List.of("/proc", "/dev", "/sys", "/tmp")) {
+      if (cwd.equals(mount) || cwd.startsWith(mount + "/")) {
+        return Optional.empty();
+      }
+    }
+    for (String p = cwd; !p.equals("/"); p = p.substring(0, Math.max(1, p.lastIndexOf('/')))) {
+      if (manifest.files().containsKey(p) || manifest.symlinks().containsKey(p)) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(cwd);
+  }
+
+  private static String normalised(String path) {
+    try {
+      org.closurecache.core.manifest.ManifestPaths.requireNormalAbsolute(path, "working directory");
+      return path;
+    } catch (IllegalArgumentException e) {
+      return "";
     }
   }
 

@@ -101,6 +101,10 @@ public final class ViewVerifier {
       dirs.add(dir);
       ancestors(dir, dirs);
     }
+    ViewBuilder.workingDirectory(manifest).ifPresent(cwd -> {
+      dirs.add(cwd);
+      ancestors(cwd, dirs);
+    });
     List<String> out = new ArrayList<>();
     Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
       @Override

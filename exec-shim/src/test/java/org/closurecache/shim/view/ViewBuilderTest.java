@@ -136,6 +136,41 @@ class ViewBuilderTest {
   }
 
   @Test
+  void build_makesTheRecordedWorkingDirectory_aMountPointForTheNodesOwn() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    // a script in /home/u/bin run from /home/u/project: without an empty /home/u/project in the
+    // view, bubblewrap could not bind the node's directory inside the read-only /home/u
+    Manifest m = TestCache.manifest()
+        .file("/home/u/bin/run.sh", cache.file("#!/bin/sh\n"))
+        .cwd("/home/u/project")
+        .build();
+    ViewBuilder.Built built = build(cache, m);
+    Path cwd = at(built, "/home/u/project");
+    assertTrue(Files.isDirectory(cwd, LinkOption.NOFOLLOW_LINKS));
+    try (Stream<Path> s = Files.list(cwd)) {
+      assertEquals(0, s.count());
+    }
+    assertTrue(new ViewVerifier(cache.layout).check(built.dir(), m).ok());
+  }
+
+  @Test
+  void workingDirectory_isNotMadeUnderTmpOrTheKernelsMounts_norThroughASymlink() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    FileEntry tool = cache.file("tool");
+    for (String cwd : List.of("/", "/tmp/x", "/tmp", "/proc/self", "/dev", "/sys/fs")) {
+      Manifest m = TestCache.manifest().file("/usr/bin/tool", tool).cwd(cwd).build();
+      assertEquals(java.util.Optional.empty(), ViewBuilder.workingDirectory(m), cwd);
+    }
+    Manifest underLink = TestCache.manifest().file("/usr/bin/tool", tool).symlink("/w", "/usr")
+        .cwd("/w/x").build();
+    assertEquals(java.util.Optional.empty(), ViewBuilder.workingDirectory(underLink));
+    Manifest atFile = TestCache.manifest().file("/usr/bin/tool", tool).cwd("/usr/bin/tool").build();
+    assertEquals(java.util.Optional.empty(), ViewBuilder.workingDirectory(atFile));
+    Manifest plain = TestCache.manifest().file("/usr/bin/tool", tool).cwd("/scratch/job").build();
+    assertEquals(java.util.Optional.of("/scratch/job"), ViewBuilder.workingDirectory(plain));
+  }
+
+  @Test
   void build_whenRecordedModeOrMtimeDiffer_linksAVerifiedVariantWithThoseAttributes() throws IOException {
     TestCache cache = new TestCache(cacheRoot);
     String content = "print('same bytes, several presentations')\n";
