@@ -42,7 +42,7 @@ import org.closurecache.core.digest.Digest;
  *
  * <p>Not thread-safe: the caller (gc) excludes other writers of the cache.
  */
-final class ViewSweeper {
+public final class ViewSweeper {
   /** A {@code .build-} or {@code .trash-} directory younger than this may be in use. */
   static final Duration LEFTOVER_AGE = Duration.ofHours(1);
   private static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
@@ -112,6 +112,21 @@ final class ViewSweeper {
     return new Result(removed, 0, problems);
   }
 
+  /**
+   * Removes one view the way gc does: renamed to a trash name first (one atomic step, so a
+   * launcher sees the whole view or none), then deleted. Nothing to do if there is no view.
+   */
+  public static void discard(CacheLayout layout, Digest manifest) throws IOException {
+    Path view = layout.viewDir(manifest);
+    Path trash = layout.newViewTrashPath(manifest);
+    try {
+      Files.move(view, trash, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException gone) {
+      return;
+    }
+    deleteTree(trash);
+  }
+
   /** Deletes the variant files no view links (link count 1). */
   Result removeUnlinkedVariants() throws IOException {
     Path variants = layout.variantsDir();
@@ -175,7 +190,7 @@ final class ViewSweeper {
    * it is {@code top}. Refuses to descend into a directory on another filesystem than {@code
    * top}'s parent.
    */
-  static void deleteTree(Path top) throws IOException {
+  public static void deleteTree(Path top) throws IOException {
     Object device = Files.getAttribute(top.toAbsolutePath().getParent(), "unix:dev", LinkOption.NOFOLLOW_LINKS);
     Files.walkFileTree(top, new SimpleFileVisitor<>() {
       @Override

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.client.cache.NodeCache;
+import org.closurecache.client.cache.ViewSweeper;
 import org.closurecache.client.pull.Puller;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.JsonFormatException;
@@ -78,7 +79,7 @@ public final class Preparer {
     Guards.requirePlatform(manifest, Guards.nodePlatform());
     Path viewDir = layout.viewDir(digest);
     if (rebuild) {
-      discard(layout, viewDir);
+      ViewSweeper.discard(layout, digest);  // moved aside first: a launcher never sees half a tree
     }
     Digest d = digest;
     ViewBuilder.Built built = new ViewBuilder(layout).build(digest, manifest,
@@ -115,15 +116,4 @@ public final class Preparer {
       return target.isPresent() && cache.isComplete(target.get()) ? target : Optional.empty();
     }
   }
-
-  /** Moves a view aside and deletes it: a launcher never sees half a tree. */
-  private static void discard(CacheLayout layout, Path viewDir) throws IOException {
-    if (!Files.exists(viewDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Path trash = layout.viewsDir().resolve(".trash-" + viewDir.getFileName() + "-" + System.nanoTime());
-    Files.move(viewDir, trash, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    ViewBuilder.deleteTree(trash);
-  }
-
 }

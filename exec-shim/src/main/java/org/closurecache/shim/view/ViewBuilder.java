@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.client.cache.Durability;
+import org.closurecache.client.cache.ViewSweeper;
 import org.closurecache.core.digest.Descriptor;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestingOutputStream;
@@ -318,26 +319,9 @@ public final class ViewBuilder {
 
   /** Deletes a tree without following symlinks (a view's symlinks point at absolute paths). */
   public static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
+    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      ViewSweeper.deleteTree(dir);
     }
-    Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
-      @Override
-      public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes a)
-          throws IOException {
-        Files.delete(file);
-        return java.nio.file.FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.delete(d);
-        return java.nio.file.FileVisitResult.CONTINUE;
-      }
-    });
   }
 
   /** Permission bits and whole-second mtime of a file, as a view shows them. */
