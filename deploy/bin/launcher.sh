@@ -31,7 +31,8 @@ cc_command() {
   local name=$1
   shift
   local here jar java
-  here=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)
+  here=$(readlink -f "${BASH_SOURCE[0]}")
+  here=${here%/*}
   for jar in "$here/../lib/$name.jar" "$here/../../$name/target/$name.jar" ""; do
     [ -n "$jar" ] && [ -f "$jar" ] && break
   done
@@ -59,7 +60,7 @@ cc_command() {
   local heap=()
   [ "$name" = cache-server ] || heap=(-Xmx160m)
   local native=()
-  [ -d "$(dirname "$jar")/native" ] && native=("-Djava.library.path=$(dirname "$jar")/native")
+  [ -d "${jar%/*}/native" ] && native=("-Djava.library.path=${jar%/*}/native")
   # Short-lived command-line work: the serial collector starts fastest. (C1-only would be
   # slower still: it has no SHA-256 intrinsic, and hashing is most of a capture.)
   local extra=()
@@ -80,7 +81,7 @@ cc_class_archive() {
   local name=$1 jar=$2 java=$3 dir
   CC_CDS=() CC_CDS_NEW= CC_CDS_ARCHIVE=
   [ "${CLOSURE_CACHE_CDS:-1}" != 0 ] || return 0
-  dir=$(dirname "$jar")/cds
+  dir=${jar%/*}/cds
   if ! { [ -d "$dir" ] && [ -w "$dir" ]; } && ! mkdir -p "$dir" 2>/dev/null; then
     dir=${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/closure-cache/cds
     mkdir -p "$dir" 2>/dev/null || return 0

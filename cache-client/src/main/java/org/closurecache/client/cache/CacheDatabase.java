@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.closurecache.core.config.NativeLibc;
 import org.rocksdb.AbstractNativeReference;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
@@ -57,6 +58,7 @@ final class CacheDatabase {
   private static final System.Logger LOG = System.getLogger(CacheDatabase.class.getName());
 
   static {
+    NativeLibc.presetForRocksDb();  // no `sh -c ldd` child per JVM
     RocksDB.loadLibrary();
   }
 
