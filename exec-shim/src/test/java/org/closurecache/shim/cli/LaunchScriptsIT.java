@@ -65,6 +65,36 @@ class LaunchScriptsIT {
   }
 
   @Test
+  void classArchive_isMadeByAPull_andAGarbledOneIsIgnoredQuietly() throws Exception {
+    Path cds = BIN.resolve("../../cache-client/target/cds").normalize();
+    Files.createDirectories(cds);
+    try (var old = Files.list(cds)) {
+      for (Path p : old.toList()) {
+        Files.delete(p);
+      }
+    }
+    // a pull that fails (no master there) still loads most of what a pull needs: it trains
+    Run pull = run(Map.of(), "cache-client", "pull", "--master", "http://127.0.0.1:9", "--cache",
+        Files.createTempDirectory("cds-").toString(), "--trust", "/nonexistent.pub", "sha256:" + "0".repeat(64));
+    assertEquals(1, pull.status(), pull.err());
+    Path archive;
+    try (var made = Files.list(cds)) {
+      archive = made.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow(
+          () -> new AssertionError("no class archive in " + cds));
+    }
+    Run version = run(Map.of(), "cache-client", "--version");
+    assertEquals("", version.err(), "mapping the archive is silent");
+    assertTrue(version.out().startsWith("closure-cache "), version.out());
+
+    Files.setPosixFilePermissions(archive, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.write(archive, new byte[4096]);  // damaged: the JVM must refuse it and say nothing
+    Run damaged = run(Map.of(), "cache-client", "--version");
+    assertEquals("", damaged.err());
+    assertTrue(damaged.out().startsWith("closure-cache "), damaged.out());
+    Files.delete(archive);
+  }
+
+  @Test
   void script_honoursJavaHome() throws Exception {
     Run r = run(Map.of("JAVA_HOME", "/nonexistent-jdk"), "cache-client", "--version");
     assertEquals(127, r.status());
