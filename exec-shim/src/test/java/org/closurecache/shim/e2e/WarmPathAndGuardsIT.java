@@ -133,4 +133,44 @@ class WarmPathAndGuardsIT {
       assertEquals(f.digest(), DigestingInputStream.hash(in).digest());
     }
   }
+
+  @Test
+  void prepare_thenRanksFromExecView_allRunAndMarkTheClosureRunning(@TempDir Path dir) throws Exception {
+    Path cache = dir.resolve("cache");
+    Run prepared = Site.run(List.of(Site.BIN.resolve("exec-shim").toString(), "prepare", "--master", site.url(),
+        "--cache", cache.toString(), "--trust", site.pub.toString(), perl.toString()), Site.node(Map.of()), null);
+    assertOk(prepared);
+    Path view = Site.viewDir(cache, perl);
+    assertEquals(view + "\n", prepared.out(), "prepare prints the view directory and nothing else");
+    assertTrue(Files.isDirectory(view.resolve("plan")));
+
+    // four ranks at once, each with its own rank variable passed through by the default patterns
+    List<Process> ranks = new java.util.ArrayList<>();
+    for (int rank = 0; rank < 4; rank++) {
+      ProcessBuilder pb = new ProcessBuilder(Site.BIN.resolve("exec-view").toString(), view.toString(), "--",
+          "-e", "sleep 1; print \"$ENV{SLURM_PROCID}\\n\"");
+      pb.environment().clear();
+      pb.environment().putAll(Site.node(Map.of("SLURM_PROCID", Integer.toString(rank))));
+      pb.redirectErrorStream(true);
+      ranks.add(pb.start());
+    }
+    // while they run, each rank's launcher has marked the closure running under its own pid
+    Path running = CacheLayout.at(cache).runningDir();
+    for (Process rank : ranks) {
+      Path mark = running.resolve(perl.hex() + "." + rank.pid());
+      for (int i = 0; i < 200 && !Files.exists(mark); i++) {
+        Thread.sleep(10);
+      }
+      assertTrue(Files.exists(mark), "no running mark " + mark);
+    }
+    assertEquals(Set.of(perl), org.closurecache.client.running.RunningJobs.inUse(CacheLayout.at(cache)));
+    for (int rank = 0; rank < 4; rank++) {
+      Process p = ranks.get(rank);
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue());
+      assertEquals(rank + "\n", new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    assertEquals(Set.of(), org.closurecache.client.running.RunningJobs.inUse(CacheLayout.at(cache)),
+        "every rank ended: the marks are stale");
+  }
 }
