@@ -2,6 +2,7 @@ package org.closurecache.client.cache;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,6 +22,7 @@ import org.closurecache.core.digest.Digest;
  *   index/                 the RocksDB database (objects, manifests, closures, tags, counters)
  *   lock                   held with an exclusive file lock by the one writing process; holds its pid
  *   quarantine/            files taken out of objects/ (corrupt or misplaced); never deleted
+ *   running/               marks of jobs running from the cache (mode 1777: launchers run as any user)
  *   running/&lt;hex&gt;          a job runs manifest &lt;hex&gt; while some process holds a shared lock on it
  *   running/&lt;hex&gt;.&lt;pid&gt;    ... or while process &lt;pid&gt; with the start time written inside lives
  *                          (format in RunningJobs)
@@ -170,10 +172,23 @@ public final class CacheLayout {
     Files.createDirectories(tmpDir());
     Files.createDirectories(indexDir());
     Files.createDirectories(quarantineDir());
+    // Jobs run as any user and their launchers mark themselves running here: writable by all,
+    // sticky like /tmp so nobody removes another's mark (a launcher may have made it 0755).
+    Files.createDirectories(runningDir());
+    if (((Integer) Files.getAttribute(runningDir(), "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777) != RUNNING_MODE) {
+      try {
+        Files.setAttribute(runningDir(), "unix:mode", RUNNING_MODE, LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException notOwner) {
+        // another user's directory: its owner's next writer fixes it
+      }
+    }
     // The directory entries themselves must survive a crash, or objects renamed into objects/
     // could vanish with it.
     Durability.fsyncDirectory(root);
   }
+
+  /** Permission bits of {@code running/}: rwx for all, sticky. */
+  static final int RUNNING_MODE = 01777;
 
   @Override
   public String toString() {

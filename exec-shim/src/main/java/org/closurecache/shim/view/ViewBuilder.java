@@ -55,6 +55,7 @@ public final class ViewBuilder {
   /** Directories every view has, for the launcher to mount on. */
   public static final List<String> MOUNT_POINTS = List.of("/proc", "/dev", "/tmp");
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
+  private static final Set<PosixFilePermission> PLAN_FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
 
   private final CacheLayout layout;
 
@@ -98,8 +99,11 @@ public final class ViewBuilder {
     }
     Files.createDirectories(layout.viewsDir());
     Path build = layout.newViewBuildDir(manifestDigest);
+    Files.setPosixFilePermissions(layout.viewsDir(), DIR_MODE);  // every user's launcher reads views
     try {
-      Path root = Files.createDirectory(rootOf(build));
+      // a temporary directory is made 0700; a view serves jobs of every user
+      Files.setPosixFilePermissions(build, DIR_MODE);
+      Path root = Files.setPosixFilePermissions(Files.createDirectory(rootOf(build)), DIR_MODE);
       Set<Path> made = new HashSet<>();
       made.add(root);
       List<Path> written = new ArrayList<>();
@@ -141,12 +145,17 @@ public final class ViewBuilder {
       for (String mountPoint : MOUNT_POINTS) {
         Path p = inside(root, mountPoint);
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-          Files.createDirectory(p);
+          Files.setPosixFilePermissions(Files.createDirectory(p), DIR_MODE);
           made.add(p);
         }
       }
-      Path plan = Files.createDirectory(planOf(build));
+      Path plan = Files.setPosixFilePermissions(Files.createDirectory(planOf(build)), DIR_MODE);
       planWriter.write(root, plan);
+      try (var planFiles = Files.list(plan)) {
+        for (Path f : planFiles.toList()) {
+          Files.setPosixFilePermissions(f, PLAN_FILE_MODE);  // whatever the umask: every user reads it
+        }
+      }
       List<Path> durable = new ArrayList<>(made);
       durable.add(plan);
       durable.add(build);

@@ -173,4 +173,30 @@ class WarmPathAndGuardsIT {
     assertEquals(Set.of(), org.closurecache.client.running.RunningJobs.inUse(CacheLayout.at(cache)),
         "every rank ended: the marks are stale");
   }
+
+  @Test
+  void aViewRootPrepared_servesAnotherUsersJob_andItsRunningMark(@TempDir Path dir) throws Exception {
+    // JUnit's temporary directories are 0700: open the way down for the other user
+    for (Path p = dir; p != null && p.startsWith(dir.getParent()); p = p.getParent()) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Path cache = dir.resolve("cache");
+    assertOk(Site.run(List.of(Site.BIN.resolve("exec-shim").toString(), "prepare", "--master", site.url(),
+        "--cache", cache.toString(), "--trust", site.pub.toString(), perl.toString()), Site.node(Map.of()), null));
+    Path view = Site.viewDir(cache, perl);
+    assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE,
+        PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
+        PosixFilePermission.OTHERS_EXECUTE), Files.getPosixFilePermissions(view), "a view is not a private temp dir");
+
+    // nobody (uid 65534) starts the job from root's cache
+    Run asNobody = Site.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        Site.BIN.resolve("exec-view").toString(), "--cwd", "/tmp", view.toString(), "--", "-e",
+        "print \"$<\\n\""), Site.node(Map.of()), null);
+    assertOk(asNobody);
+    assertEquals("65534\n", asNobody.out(), "the job runs as the user who started it");
+    assertEquals("", asNobody.err(), "running/ is writable by every user: no warning");
+    try (var marks = Files.list(CacheLayout.at(cache).runningDir())) {
+      assertTrue(marks.anyMatch(m -> m.getFileName().toString().startsWith(perl.hex() + ".")));
+    }
+  }
 }
