@@ -40,4 +40,15 @@ class CacheLayoutTest {
     assertTrue(trash.getFileName().toString().startsWith(".trash-" + d.hex() + "-"));
     assertFalse(Files.exists(trash));
   }
+
+  @Test
+  void create_makesRunningWritableByEveryUserAndSticky_andRepairsALaunchersDirectory(@TempDir Path dir)
+      throws Exception {
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    layout.create();
+    assertEquals(01777, (Integer) Files.getAttribute(layout.runningDir(), "unix:mode") & 07777);
+    Files.setAttribute(layout.runningDir(), "unix:mode", 0755);  // as a user's `mkdir -p` leaves it
+    layout.create();
+    assertEquals(01777, (Integer) Files.getAttribute(layout.runningDir(), "unix:mode") & 07777);
+  }
 }
