@@ -62,27 +62,16 @@ public record LoaderProfile(
    */
   public static LoaderProfile probe(Path interpreter, Path sampleLibrary, int machine, int cacheFlags)
       throws IOException {
-    String help = run(List.of(interpreter.toString(), "--help"), List.of());
+    String help = help(interpreter);
     String version = run(List.of(interpreter.toString(), "--version"), List.of());
     List<String> systemDirs = new ArrayList<>();
-    List<String> hwcaps = new ArrayList<>();
-    boolean inHwcaps = false;
     for (String line : help.split("\n")) {
       Matcher m = SYSTEM_DIR.matcher(line);
       if (m.matches()) {
         systemDirs.add(stripSlash(m.group(1)));
       }
-      if (line.startsWith("Subdirectories of glibc-hwcaps")) {
-        inHwcaps = true;
-      } else if (!line.startsWith(" ")) {
-        inHwcaps = false;
-      } else if (inHwcaps) {
-        Matcher h = HWCAPS_SUPPORTED.matcher(line);
-        if (h.matches()) {
-          hwcaps.add(h.group(1));
-        }
-      }
     }
+    List<String> hwcaps = supportedHwcaps(help);
     if (systemDirs.isEmpty()) {
       throw new IOException(interpreter + " --help did not list its system search path; cannot emulate it");
     }
@@ -119,6 +108,33 @@ public record LoaderProfile(
     Matcher v = VERSION.matcher(version);
     return new LoaderProfile(interpreter.toString(), v.find() ? v.group(1) : "unknown", machine, cacheFlags,
         systemDirs, subdirs, hwcaps, libDst, platformDst);
+  }
+
+  /** What {@code interpreter --help} prints (glibc 2.33 and later describe their search there). */
+  public static String help(Path interpreter) throws IOException {
+    return run(List.of(interpreter.toString(), "--help"), List.of());
+  }
+
+  /**
+   * The glibc-hwcaps subdirectories a loader's {@code --help} output calls "supported, searched",
+   * in its priority order: the levels this CPU runs.
+   */
+  public static List<String> supportedHwcaps(String help) {
+    List<String> hwcaps = new ArrayList<>();
+    boolean inHwcaps = false;
+    for (String line : help.split("\n")) {
+      if (line.startsWith("Subdirectories of glibc-hwcaps")) {
+        inHwcaps = true;
+      } else if (!line.startsWith(" ")) {
+        inHwcaps = false;
+      } else if (inHwcaps) {
+        Matcher h = HWCAPS_SUPPORTED.matcher(line);
+        if (h.matches()) {
+          hwcaps.add(h.group(1));
+        }
+      }
+    }
+    return hwcaps;
   }
 
   /** One line for the manifest: which loader this resolution emulated. */

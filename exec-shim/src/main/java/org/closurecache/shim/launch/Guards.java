@@ -1,18 +1,16 @@
 package org.closurecache.shim.launch;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.closurecache.core.manifest.LoadedLibrary;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.resolve.LoaderProfile;
 
 /**
  * Checks made before a launch, each failing with a message that says what is wrong and what to
@@ -30,7 +28,6 @@ import org.closurecache.core.manifest.Manifest;
  */
 public final class Guards {
   private static final Pattern HWCAPS_DIR = Pattern.compile("/glibc-hwcaps/([^/]+)/");
-  private static final Pattern SUPPORTED = Pattern.compile("^\\s+(\\S+) \\(supported, searched\\)$");
 
   private Guards() {}
 
@@ -90,34 +87,6 @@ public final class Guards {
 
   /** The glibc-hwcaps levels {@code loader --help} reports as supported on this CPU. */
   public static Set<String> supportedHwcaps(Path loader) throws IOException {
-    Process p = new ProcessBuilder(loader.toString(), "--help").redirectErrorStream(true).start();
-    String out;
-    try (InputStream in = p.getInputStream()) {
-      out = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
-    }
-    try {
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(loader + " --help did not finish within 10 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while asking " + loader);
-    }
-    Set<String> levels = new TreeSet<>();
-    boolean inSection = false;
-    for (String line : out.split("\n")) {
-      if (line.startsWith("Subdirectories of glibc-hwcaps")) {
-        inSection = true;
-      } else if (inSection && !line.startsWith(" ")) {
-        inSection = false;
-      } else if (inSection) {
-        Matcher m = SUPPORTED.matcher(line);
-        if (m.matches()) {
-          levels.add(m.group(1));
-        }
-      }
-    }
-    return levels;
+    return new TreeSet<>(LoaderProfile.supportedHwcaps(LoaderProfile.help(loader)));
   }
 }
