@@ -3,11 +3,9 @@ package org.closurecache.client.cache;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -76,7 +74,7 @@ final class CacheReconciler {
   static int emptyTmp(CacheLayout layout) throws IOException {
     int removed = 0;
     for (Path p : list(layout.tmpDir())) {
-      deleteRecursively(p);
+      FileTrees.delete(p);
       removed++;
     }
     return removed;
@@ -193,28 +191,5 @@ final class CacheReconciler {
       stream.forEach(entries::add);
     }
     return entries;
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-      Files.deleteIfExists(p);
-      return;
-    }
-    Files.walkFileTree(p, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

@@ -1,21 +1,15 @@
 package org.closurecache.client.cache;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,8 +42,6 @@ public final class ViewSweeper {
   private static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
   /** A variant copy being made (exec-shim's view builder names them so). */
   private static final Pattern VARIANT_TEMP = Pattern.compile("\\.variant-.*\\.tmp");
-  private static final Set<PosixFilePermission> OWNER_RWX = EnumSet.of(PosixFilePermission.OWNER_READ,
-      PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 
   /** What a sweep removed, and what it could not. */
   record Result(int removed, long bytes, List<String> problems) {
@@ -87,7 +79,7 @@ public final class ViewSweeper {
       try {
         if (name.startsWith(CacheLayout.BUILD_PREFIX) || name.startsWith(CacheLayout.TRASH_PREFIX)) {
           if (isOld(p)) {
-            deleteTree(p);
+            FileTrees.delete(p);
             removed++;
           }
           continue;
@@ -102,7 +94,7 @@ public final class ViewSweeper {
         } catch (NoSuchFileException gone) {
           continue;
         }
-        deleteTree(trash);
+        FileTrees.delete(trash);
         removed++;
       } catch (IOException e) {
         problems.add("could not remove " + p + " (" + e + "); its links keep their files' space"
@@ -124,7 +116,7 @@ public final class ViewSweeper {
     } catch (NoSuchFileException gone) {
       return;
     }
-    deleteTree(trash);
+    FileTrees.delete(trash);
   }
 
   /** Deletes the variant files no view links (link count 1). */
@@ -183,66 +175,5 @@ public final class ViewSweeper {
   private boolean isOld(Path p) throws IOException {
     long mtime = Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
     return nowMillis - mtime > LEFTOVER_AGE.toMillis();
-  }
-
-  /**
-   * Deletes {@code top} and everything under it; a symlink is deleted, never followed, also when
-   * it is {@code top}. Refuses to descend into a directory on another filesystem than {@code
-   * top}'s parent.
-   */
-  public static void deleteTree(Path top) throws IOException {
-    Object device = Files.getAttribute(top.toAbsolutePath().getParent(), "unix:dev", LinkOption.NOFOLLOW_LINKS);
-    Files.walkFileTree(top, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-        requireSameFileSystem(dir, device);
-        makeOwnerWritable(dir);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);  // a symlink's attributes are its own here: the link goes, not its target
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-        if (e instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        if (e instanceof AccessDeniedException && Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
-          // a directory its owner cannot read: open it up, then delete it on its own
-          requireSameFileSystem(file, device);
-          makeOwnerWritable(file);
-          deleteTree(file);
-          return FileVisitResult.CONTINUE;
-        }
-        throw e;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
-
-  private static void requireSameFileSystem(Path dir, Object device) throws IOException {
-    if (!device.equals(Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS))) {
-      throw new IOException(dir + " is on another filesystem (a mount point?); not deleting anything in it");
-    }
-  }
-
-  private static void makeOwnerWritable(Path dir) throws IOException {
-    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-    if (!perms.containsAll(OWNER_RWX)) {
-      perms.addAll(OWNER_RWX);
-      Files.setPosixFilePermissions(dir, perms);
-    }
   }
 }

@@ -8,7 +8,7 @@
  * options, close order), {@code ObjectTable}/{@code ClosureTable}/{@code TagTable} (families),
  * {@code CacheCodec} (byte formats), {@code ObjectCommitter} (batch durability), {@code
  * Durability} (syncfs), {@code CacheReconciler} (startup repair and fsck), {@code CacheGc}
- * and {@code ViewSweeper} (gc of {@code views/} and {@code variants/}).
+ * and {@code ViewSweeper} and {@code FileTrees} (safe tree deletion) (gc of {@code views/} and {@code variants/}).
  *
  * <p><b>Concurrency design.</b> RocksDB allows one writing process per database, and a node may
  * start 128 ranks that all pull at once. So a writer first takes an exclusive {@code

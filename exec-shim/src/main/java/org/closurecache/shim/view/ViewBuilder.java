@@ -20,7 +20,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.client.cache.Durability;
-import org.closurecache.client.cache.ViewSweeper;
+import org.closurecache.client.cache.FileTrees;
 import org.closurecache.core.digest.Descriptor;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestingOutputStream;
@@ -169,7 +169,7 @@ public final class ViewBuilder {
       return new Built(dir, false, manifest.files().size(), variants, manifest.symlinks().size());
     } catch (IOException | RuntimeException | Error e) {
       try {
-        deleteTree(build);
+        FileTrees.delete(build);
       } catch (IOException cleanup) {
         e.addSuppressed(cleanup);
       }
@@ -227,7 +227,7 @@ public final class ViewBuilder {
       if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         throw e;
       }
-      deleteTree(build);
+      FileTrees.delete(build);
     }
     if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException("view " + dir + " vanished right after it was built; is a gc running?");
@@ -323,13 +323,6 @@ public final class ViewBuilder {
         e.addSuppressed(cleanup);
       }
       throw e;
-    }
-  }
-
-  /** Deletes a tree without following symlinks (a view's symlinks point at absolute paths). */
-  public static void deleteTree(Path dir) throws IOException {
-    if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      ViewSweeper.deleteTree(dir);
     }
   }
 
