@@ -7,8 +7,9 @@
  * Package-private helpers: {@code CacheLock} (writer lock), {@code CacheDatabase} (RocksDB handles,
  * options, close order), {@code ObjectTable}/{@code ClosureTable}/{@code TagTable} (families),
  * {@code CacheCodec} (byte formats), {@code ObjectCommitter} (batch durability), {@code
- * Durability} (syncfs), {@code CacheReconciler} (startup repair and fsck), {@code CacheGc}
- * and {@code ViewSweeper} and {@code FileTrees} (safe tree deletion) (gc of {@code views/} and {@code variants/}).
+ * Durability} (syncfs), {@code CacheReconciler} (startup repair and fsck), {@code CacheGc},
+ * {@code ViewSweeper} (gc of {@code views/} and {@code variants/}) and {@code FileTrees}
+ * (tree deletion that never follows a symlink).
  *
  * <p><b>Concurrency design.</b> RocksDB allows one writing process per database, and a node may
  * start 128 ranks that all pull at once. So a writer first takes an exclusive {@code
