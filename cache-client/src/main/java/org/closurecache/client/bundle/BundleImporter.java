@@ -36,9 +36,12 @@ import org.closurecache.core.sign.TrustedKeys;
 
 /**
  * Imports a {@link Bundle} into the node cache, verifying everything before anything is indexed:
- * every object's bytes against its name (while streaming into the cache's temp area), every
- * manifest's signature against the trusted keys, every tag's signature, name, target and revision
- * (no rollback), and that each manifest's objects are all in the bundle or the cache. Only then are
+ * every manifest's signature against the trusted keys as it is read (manifests come before
+ * objects), every object's bytes against its name (while streaming into the cache's temp area,
+ * never writing more than the size a manifest gives it, so a decompression bomb fills no disk),
+ * every tag's signature, name, target and revision (no rollback, and the same revision never
+ * naming another manifest), and that each manifest's objects are all in the bundle or the cache.
+ * Objects no manifest names, or given twice, are refused. Only then are
  * the objects committed (durable, then indexed), the manifests stored and marked complete, and
  * the tags recorded. A refused bundle leaves the cache as it was. Each new object file gets the
  * mode and mtime of the first file (in path order) with that content in the first manifest of the
@@ -68,7 +71,11 @@ public final class BundleImporter {
 
   private static Result read(NodeCache cache, TrustedKeys trust, Path bundle, List<Staged> staged) throws IOException {
     Map<Digest, byte[]> manifests = new LinkedHashMap<>();
+    Map<Digest, Set<Digest>> closures = new HashMap<>();
     Map<String, byte[]> tags = new LinkedHashMap<>();
+    // What the verified manifests name, with sizes: an object entry is written only up to its size.
+    Map<Digest, Long> named = new HashMap<>();
+    Map<Digest, Staged.Presentation> presentations = new HashMap<>();
     Set<Digest> objects = new HashSet<>();
     long bytes = 0;
     try (InputStream file = new BufferedInputStream(Files.newInputStream(bundle), 1 << 16);
@@ -90,12 +97,28 @@ public final class BundleImporter {
         Matcher m;
         if ((m = Bundle.OBJECT.matcher(name)).matches()) {
           Digest d = Digest.ofHex(m.group(1));
-          if (objects.add(d) && !cache.hasObject(d)) {
-            staged.add(stage(cache, d, tar));
-            bytes += staged.get(staged.size() - 1).size();
+          Long size = named.get(d);
+          if (size == null) {
+            throw refuse(bundle, name + " is named by no manifest before it (manifests come first in a bundle)");
+          }
+          if (!objects.add(d)) {
+            throw refuse(bundle, name + " appears twice");
+          }
+          if (entry.getSize() != size) {
+            throw refuse(bundle, name + " is " + entry.getSize() + " bytes, but its manifest says " + size);
+          }
+          if (!cache.hasObject(d)) {
+            staged.add(stage(cache, d, size, tar, bundle));
+            bytes += size;
           }
         } else if ((m = Bundle.MANIFEST.matcher(name)).matches()) {
-          manifests.put(Digest.ofHex(m.group(1)), small(tar, entry, SignedManifest.MAX_BYTES, bundle));
+          Digest digest = Digest.ofHex(m.group(1));
+          byte[] envelope = small(tar, entry, SignedManifest.MAX_BYTES, bundle);
+          Manifest manifest = verifyManifest(digest, envelope, trust, bundle);
+          manifests.put(digest, envelope);
+          closures.put(digest, manifest.objectDigests());
+          manifest.files().values().forEach(f -> named.putIfAbsent(f.digest(), f.size()));
+          Staged.Presentation.byObject(manifest).forEach(presentations::putIfAbsent);
         } else if ((m = Bundle.TAG.matcher(name)).matches()) {
           tags.put(m.group(1), small(tar, entry, SignedTag.MAX_BYTES, bundle));
         } else {
@@ -106,11 +129,8 @@ public final class BundleImporter {
     if (manifests.isEmpty()) {
       throw refuse(bundle, "it holds no manifest");
     }
-    Map<Digest, Staged.Presentation> presentations = new HashMap<>();
     for (Map.Entry<Digest, byte[]> e : manifests.entrySet()) {
-      Manifest m = verifyManifest(e.getKey(), e.getValue(), trust, bundle);
-      Staged.Presentation.byObject(m).forEach(presentations::putIfAbsent);
-      for (Digest d : m.objectDigests()) {
+      for (Digest d : closures.get(e.getKey())) {
         if (!objects.contains(d) && !cache.hasObject(d)) {
           throw refuse(bundle, "manifest " + e.getKey() + " names object " + d + ", which is neither in the bundle nor in the cache");
         }
@@ -128,10 +148,7 @@ public final class BundleImporter {
         throw refuse(bundle, "tag " + e.getKey() + " names tag " + record.name() + " and manifest " + record.manifest()
             + ", which this bundle does not carry");
       }
-      if (record.revision() < cache.tagRevision(record.name())) {
-        throw refuse(bundle, "tag " + record.name() + " is at revision " + record.revision()
-            + ", older than revision " + cache.tagRevision(record.name()) + " this cache has seen (rollback)");
-      }
+      requireNoRollback(cache, record, bundle);
       records.put(e.getKey(), record);
     }
     // everything verified: now make it durable and index it
@@ -150,15 +167,47 @@ public final class BundleImporter {
     return new Result(List.copyOf(manifests.keySet()), objects.size(), staged.size(), bytes);
   }
 
-  private static Staged stage(NodeCache cache, Digest expected, InputStream in) throws IOException {
+  /** The rule {@link NodeCache#recordTag} enforces, checked before anything is written. */
+  private static void requireNoRollback(NodeCache cache, TagRecord record, Path bundle) throws IOException {
+    long seen = cache.tagRevision(record.name());
+    if (record.revision() < seen) {
+      throw refuse(bundle, "tag " + record.name() + " is at revision " + record.revision()
+          + ", older than revision " + seen + " this cache has seen (rollback)");
+    }
+    Optional<Digest> held = cache.tagTarget(record.name());
+    if (record.revision() == seen && held.isPresent() && !held.get().equals(record.manifest())) {
+      throw refuse(bundle, "tag " + record.name() + " revision " + record.revision() + " names "
+          + record.manifest() + ", but this cache holds that revision naming " + held.get()
+          + " (one revision has one target: publish a new revision)");
+    }
+  }
+
+  /**
+   * Writes the entry's bytes to a temp file, hashing them, never more than {@code size}: a
+   * decompressing stream may produce far more than the entry claims (a gzip bomb).
+   */
+  private static Staged stage(NodeCache cache, Digest expected, long size, InputStream in, Path bundle)
+      throws IOException {
     Path temp = cache.layout().newTempFile();
     Descriptor got;
     try (OutputStream file = Files.newOutputStream(temp); DigestingOutputStream out = new DigestingOutputStream(file)) {
-      in.transferTo(out);
+      byte[] buf = new byte[1 << 16];
+      long left = size;
+      for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, left + 1))) > 0; left -= n) {
+        if (n > left) {
+          throw refuse(bundle, "objects/" + expected.hex() + " holds more than the " + size
+              + " bytes its manifest says");
+        }
+        out.write(buf, 0, n);
+      }
       out.flush();
       got = out.descriptor();
     } catch (IOException e) {
-      Files.deleteIfExists(temp);
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
       throw e;
     }
     if (!got.digest().equals(expected)) {

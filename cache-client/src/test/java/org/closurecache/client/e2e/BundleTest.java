@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -187,5 +188,85 @@ class BundleTest {
     Path junk = dir.resolve("junk.tar");
     Files.writeString(junk, "not a tar at all", StandardCharsets.UTF_8);
     assertRefused(junk, "marker");
+  }
+
+  @Test
+  void import_tagAtTheCachedRevisionNamingAnotherManifest_isRefusedBeforeAnythingIsWritten() throws Exception {
+    Path air = dir.resolve("air");
+    assertEquals(0, importInto(air, bundle).status());
+    // another master holds revision 1 of the same tag, naming another program
+    CacheServer other = node.master("other");
+    String truth = node.publish(other, "git", "/usr/bin/true").lastLine();
+    Path otherCache = dir.resolve("other-cache");
+    assertEquals(0, node.pull(other.baseUrl(), otherCache, "git").status());
+    Path conflicting = dir.resolve("conflicting.tar");
+    assertEquals(0, Node.cli("export", "--cache", otherCache.toString(), "git", "-o", conflicting.toString()).status());
+    String before = Node.cli("ls", "--json", "--cache", air.toString()).out();
+
+    Node.Run r = importInto(air, conflicting);
+
+    assertEquals(1, r.status(), r.out());
+    assertTrue(r.err().contains("revision 1") && r.err().contains("nothing was imported"), r.err());
+    assertEquals(before, Node.cli("ls", "--json", "--cache", air.toString()).out(), "the cache is unchanged");
+    assertTrue(!before.contains(truth), before);
+    try (NodeCache cache = NodeCache.openReadOnly(air)) {
+      assertTrue(cache.manifest(Digest.parse(truth)).isEmpty(), "the refused manifest was not stored");
+    }
+  }
+
+  @Test
+  void import_objectThatInflatesPastItsManifestSize_isRefusedWithoutWritingIt() throws Exception {
+    Path bomb = dir.resolve("bomb.tar.gz");
+    long inflated = 64L << 20;
+    String[] target = {null};
+    try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(bundle));
+        OutputStream file = Files.newOutputStream(bomb);
+        GZIPOutputStream gz = new GZIPOutputStream(file, 1 << 16);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
+      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      TarArchiveEntry e;
+      while ((e = in.getNextEntry()) != null) {
+        byte[] content = in.readAllBytes();
+        if (e.getName().startsWith("objects/") && target[0] == null) {
+          target[0] = e.getName();
+          TarArchiveEntry big = new TarArchiveEntry(e.getName());
+          big.setSize(inflated);
+          tar.putArchiveEntry(big);
+          byte[] zeros = new byte[1 << 20];
+          for (long n = 0; n < inflated; n += zeros.length) {
+            tar.write(zeros);
+          }
+          tar.closeArchiveEntry();
+        } else {
+          copy(e, content, tar);
+        }
+      }
+    }
+    assertTrue(Files.size(bomb) < inflated / 10, "a bomb: " + Files.size(bomb) + " bytes on disk");
+    Path air = dir.resolve("air-bomb");
+
+    Node.Run r = importInto(air, bomb);
+
+    assertEquals(1, r.status(), r.out());
+    assertTrue(r.err().contains(target[0] + " is " + inflated + " bytes, but its manifest says"), r.err());
+    assertEquals("[]", Node.cli("ls", "--json", "--cache", air.toString()).out().strip());
+    try (var left = Files.list(air.resolve("tmp"))) {
+      assertEquals(0, left.count(), "no temp file left behind");
+    }
+  }
+
+  @Test
+  void import_objectNoManifestNames_isRefused() throws Exception {
+    Path stray = rewrite("stray.tar", (e, content, tar) -> {
+      copy(e, content, tar);
+      if (e.getName().startsWith("tags/") || e.getName().startsWith("manifests/")) {
+        return;
+      }
+      if (e.getName().equals("closure-cache-bundle")) {
+        byte[] junk = "not named by the manifest".getBytes(StandardCharsets.UTF_8);
+        copy(new TarArchiveEntry("objects/" + Digest.of(junk).hex()), junk, tar);
+      }
+    });
+    assertRefused(stray, "named by no manifest");
   }
 }
