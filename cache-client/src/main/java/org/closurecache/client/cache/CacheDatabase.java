@@ -89,6 +89,10 @@ final class CacheDatabase {
   }
 
   static CacheDatabase openReadOnly(Path dir) throws IOException {
+    if (Files.isDirectory(dir) && !(Files.isReadable(dir) && Files.isExecutable(dir))) {
+      throw new java.nio.file.AccessDeniedException(dir.toString(), null,
+          "the cache index is readable by the cache's owner only; run this as that user");
+    }
     if (!Files.isRegularFile(dir.resolve("CURRENT"))) {
       throw new java.nio.file.NoSuchFileException(dir.toString(), null,
           "no cache index here; a writer (cache-client pull) creates it");
@@ -100,6 +104,13 @@ final class CacheDatabase {
     CacheDatabase r = new CacheDatabase(dir, readOnly);
     try {
       r.doOpen();
+      if (!readOnly) {
+        // RocksDB creates LOCK with the umask's mode; index/ is private already, this is the second wall.
+        Path lock = dir.resolve("LOCK");
+        if (Files.isRegularFile(lock, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          Files.setPosixFilePermissions(lock, CacheLock.MODE);
+        }
+      }
       return r;
     } catch (RocksDBException e) {
       r.release();
@@ -108,7 +119,7 @@ final class CacheDatabase {
         throw new CacheIndexCorruptException(dir, m, e);
       }
       throw new IOException("cannot open cache index " + dir + ": " + m, e);
-    } catch (RuntimeException | Error e) {
+    } catch (IOException | RuntimeException | Error e) {
       r.release();
       throw e;
     }

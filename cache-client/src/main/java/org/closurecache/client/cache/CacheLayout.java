@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
@@ -18,10 +19,12 @@ import org.closurecache.core.digest.Digest;
  *                          0444, or the recorded read/execute bits plus 0444 and the recorded mtime
  *                          of the first file of the closure they were pulled for (Staged.Presentation)
  *   tmp/                   downloads in progress; same filesystem as objects/ so publishing is a
- *                          rename; emptied whenever a writer opens the cache
+ *                          rename; emptied whenever a writer opens the cache (mode 0700)
  *   index/                 the RocksDB database (objects, manifests, closures, tags, counters)
- *   lock                   held with an exclusive file lock by the one writing process; holds its pid
- *   quarantine/            files taken out of objects/ (corrupt or misplaced); never deleted
+ *                          (mode 0700, its LOCK 0600)
+ *   lock                   held with an exclusive file lock by the one writing process; holds its
+ *                          pid (mode 0600)
+ *   quarantine/            files taken out of objects/ (corrupt or misplaced); never deleted (0700)
  *   running/               marks of jobs running from the cache (mode 1777: launchers run as any user)
  *   running/&lt;hex&gt;          a job runs manifest &lt;hex&gt; while some process holds a shared lock on it
  *   running/&lt;hex&gt;.&lt;pid&gt;    ... or while process &lt;pid&gt; with the start time written inside lives
@@ -45,6 +48,11 @@ import org.closurecache.core.digest.Digest;
  * So a builder must link a variant into its {@code .build-} tree promptly after giving it its
  * name (or give it its name by linking it from the tree): gc may remove an unlinked one at any
  * moment, and the builder's link then fails rather than the view going wrong.
+ *
+ * <p><b>Who reads what.</b> Jobs run as any user, so {@code objects/}, {@code views/} and {@code
+ * variants/} are readable by all and {@code running/} writable by all; {@code tmp/}, {@code index/},
+ * {@code quarantine/} and {@code lock} are the writer's only ({@link #create} tightens them on every
+ * open for writing), so no other user can lock them, and reading the index takes its owner.
  *
  * <p>Immutable and thread-safe.
  */
@@ -182,10 +190,26 @@ public final class CacheLayout {
         // another user's directory: its owner's next writer fixes it
       }
     }
+    // Only the writer reads these: another user who could open index/LOCK (or, before this was
+    // tightened, root/lock) could hold a shared lock on it and stall every writer. A cache made
+    // with the old modes is tightened here, on the next open for writing.
+    for (Path privateDir : List.of(tmpDir(), indexDir(), quarantineDir())) {
+      restrict(privateDir, PRIVATE_DIR_MODE);
+    }
     // The directory entries themselves must survive a crash, or objects renamed into objects/
     // could vanish with it.
     Durability.fsyncDirectory(root);
   }
+
+  /** Sets {@code dir}'s permission bits to {@code mode} unless they are that already. */
+  private static void restrict(Path dir, int mode) throws IOException {
+    if (((Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777) != mode) {
+      Files.setAttribute(dir, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
+    }
+  }
+
+  /** Permission bits of {@code tmp/}, {@code index/} and {@code quarantine/}: the owner's only. */
+  static final int PRIVATE_DIR_MODE = 0700;
 
   /** Permission bits of {@code running/}: rwx for all, sticky. */
   static final int RUNNING_MODE = 01777;

@@ -5,32 +5,52 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The writer lock of one cache root: one process at a time, and within it one {@link NodeCache}.
  *
- * <p>Across processes it is an exclusive {@link FileChannel#lock()} on {@code root/lock}; the
+ * <p>Across processes it is an exclusive {@link FileChannel#tryLock()} on {@code root/lock}; the
  * holder writes its pid into the file so that a waiter can say whom it waits for, and truncates
  * it before releasing. The kernel drops the lock when the holder dies, even by {@code kill -9}, so
  * a stale lock file never blocks anyone.
+ *
+ * <p>The file is mode 0600 (tightened on every acquire, so a cache made with 0644 is fixed): a
+ * user who cannot open it cannot take a shared lock on it and stall every writer. Waiting is
+ * bounded: the lock is polled (every 10 ms at first, then every 200 ms) until {@code timeout},
+ * then {@link CacheLockTimeoutException} names the holder. The holder is looked up in {@code
+ * /proc/locks} (any process holding any lock on the file's inode, which names a holder that
+ * never wrote its pid), else taken from the pid the holder wrote.
  *
  * <p>Within a process, POSIX record locks do not exclude anything (the JDK throws
  * {@link java.nio.channels.OverlappingFileLockException}), and closing <em>any</em> descriptor of
  * the file would drop the process's lock. So a per-path permit is taken first, and only its owner
  * ever opens the lock file. A permit, not a {@code ReentrantLock}: the cache may be closed by
  * another thread than the one that opened it. Opening the same root twice on one thread without
- * closing it in between therefore waits forever.
+ * closing it in between therefore waits until the timeout.
  *
  * <p>Not thread-safe itself; {@link #acquire} and {@link #release} are each called once.
  */
 final class CacheLock {
+  /** How long {@link NodeCache#open} waits for the lock unless told otherwise. */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
+  static final Set<PosixFilePermission> MODE = PosixFilePermissions.fromString("rw-------");
   private static final ConcurrentHashMap<Path, Semaphore> IN_PROCESS = new ConcurrentHashMap<>();
   private static final long PID_READ_RETRY_MILLIS = 5;
   private static final int PID_READ_ATTEMPTS = 20;
+  private static final long FIRST_POLL_MILLIS = 10;
+  private static final long MAX_POLL_MILLIS = 200;
 
   private final Path file;
   private final Semaphore inProcess;
@@ -44,15 +64,27 @@ final class CacheLock {
     this.holdsPermit = true;
   }
 
-  /** Blocks until this process holds the lock; tells {@code waiter} once if it has to wait. */
-  static CacheLock acquire(Path file, Waiter waiter) throws IOException {
+  /**
+   * Waits at most {@code timeout} until this process holds the lock; tells {@code waiter} once if
+   * it has to wait.
+   *
+   * @throws CacheLockTimeoutException naming the holder, when the timeout passes
+   */
+  static CacheLock acquire(Path file, Waiter waiter, Duration timeout) throws IOException {
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("lock timeout must not be negative, got " + timeout);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
     Semaphore local = IN_PROCESS.computeIfAbsent(file, f -> new Semaphore(1, true));
     boolean told = false;
     if (!local.tryAcquire()) {
-      waiter.waiting("another NodeCache in this process (pid " + ProcessHandle.current().pid() + ")");
+      String holder = "another NodeCache in this process (pid " + ProcessHandle.current().pid() + ")";
+      waiter.waiting(holder);
       told = true;
       try {
-        local.acquire();
+        if (!local.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          throw new CacheLockTimeoutException(file, holder, timeout);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new java.io.InterruptedIOException("interrupted while waiting for " + file);
@@ -60,7 +92,7 @@ final class CacheLock {
     }
     CacheLock l = new CacheLock(file, local);
     try {
-      l.lockFile(waiter, told);
+      l.lockFile(waiter, told, deadline, timeout);
       return l;
     } catch (IOException | RuntimeException | Error e) {
       l.release();
@@ -68,15 +100,31 @@ final class CacheLock {
     }
   }
 
-  private void lockFile(Waiter waiter, boolean told) throws IOException {
-    channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
+  private void lockFile(Waiter waiter, boolean told, long deadline, Duration timeout) throws IOException {
+    // Never through a symlink, created private; an existing file (older caches made it 0644) is
+    // tightened before anyone else can open it anew.
+    channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(MODE));
+    Files.setPosixFilePermissions(file, MODE);
     lock = channel.tryLock();
-    if (lock == null) {
+    long pause = FIRST_POLL_MILLIS;
+    while (lock == null) {
       if (!told) {
         waiter.waiting("another cache-client (" + holderPid() + ")");
+        told = true;
       }
-      lock = channel.lock(); // blocks; interruptible (closes the channel)
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new CacheLockTimeoutException(file, holderPid(), timeout);
+      }
+      try {
+        Thread.sleep(Math.min(pause, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for " + file);
+      }
+      pause = Math.min(MAX_POLL_MILLIS, pause * 2);
+      lock = channel.tryLock();
     }
     byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
     channel.truncate(0);
@@ -84,8 +132,12 @@ final class CacheLock {
     // No fsync: the pid is a courtesy for waiters, the lock itself lives in the kernel.
   }
 
-  /** "pid N" as written by the holder; it writes right after locking, so retry briefly. */
+  /** "pid N": the kernel's lock table first, else what the holder wrote (right after locking, so retry briefly). */
   private String holderPid() throws IOException {
+    OptionalLong fromKernel = LockTable.holder(file, ProcessHandle.current().pid());
+    if (fromKernel.isPresent()) {
+      return "pid " + fromKernel.getAsLong();
+    }
     for (int attempt = 0; attempt < PID_READ_ATTEMPTS; attempt++) {
       ByteBuffer buf = ByteBuffer.allocate(32);
       channel.read(buf, 0);

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,7 +30,9 @@ import org.closurecache.core.digest.DigestingInputStream;
  *
  * <p><b>One writing process.</b> RocksDB allows one writer process per database, and a node may
  * start 128 ranks that all pull at once. {@link #open} therefore takes an exclusive lock on {@code
- * root/lock} first (blocking, telling its {@link Waiter} once whom it waits for) and holds it until
+ * root/lock} first (waiting at most a lock timeout, 10 minutes by default, telling its {@link
+ * Waiter} once whom it waits for; {@link CacheLockTimeoutException} names the holder's pid when it
+ * gives up) and holds it until
  * {@link #close()}; every method that writes the cache runs under it. A second process waits, then
  * finds the objects present and fetches nothing. Readers that must not wait use {@link
  * #openReadOnly}: no lock, a snapshot of the index as of opening, query methods only.
@@ -122,18 +125,40 @@ public final class NodeCache implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Opens (creating if needed) the cache for writing; blocks while another process holds it. */
+  /** How long {@link #open} waits for another process's lock unless told otherwise: 10 minutes. */
+  public static final Duration DEFAULT_LOCK_TIMEOUT = CacheLock.DEFAULT_TIMEOUT;
+
+  /**
+   * Opens (creating if needed) the cache for writing; waits while another process holds it, at
+   * most {@link #DEFAULT_LOCK_TIMEOUT}.
+   */
   public static NodeCache open(Path root, Waiter waiter) throws IOException {
     return open(root, waiter, Clock.systemUTC());
   }
 
   /** As {@link #open(Path, Waiter)}, with the clock for storedAt and last-used times. */
   public static NodeCache open(Path root, Waiter waiter, Clock clock) throws IOException {
+    return open(root, waiter, clock, DEFAULT_LOCK_TIMEOUT);
+  }
+
+  /** As {@link #open(Path, Waiter)}, waiting at most {@code lockTimeout} for the lock. */
+  public static NodeCache open(Path root, Waiter waiter, Duration lockTimeout) throws IOException {
+    return open(root, waiter, Clock.systemUTC(), lockTimeout);
+  }
+
+  /**
+   * Opens (creating if needed) the cache for writing, waiting at most {@code lockTimeout} for
+   * another process to release it.
+   *
+   * @throws CacheLockTimeoutException naming the holder's pid when the wait times out
+   */
+  public static NodeCache open(Path root, Waiter waiter, Clock clock, Duration lockTimeout) throws IOException {
     Objects.requireNonNull(waiter, "waiter");
     Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(lockTimeout, "lockTimeout");
     CacheLayout layout = CacheLayout.at(root);
     layout.create();
-    CacheLock lock = CacheLock.acquire(layout.lockFile(), waiter);
+    CacheLock lock = CacheLock.acquire(layout.lockFile(), waiter, lockTimeout);
     CacheDatabase rocks = null;
     try {
       // Before the index opens: a pull that failed because the disk filled leaves its downloads

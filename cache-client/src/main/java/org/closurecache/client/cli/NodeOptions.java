@@ -31,6 +31,9 @@ public final class NodeOptions {
   @Option(names = "--parallel", paramLabel = "N", description = "Objects transferred at once (default 8; env CLOSURE_CACHE_PARALLELISM).")
   Integer parallelism;
 
+  @Option(names = "--lock-timeout", paramLabel = "DURATION", description = "How long to wait for another process holding the cache (default 10m; env CLOSURE_CACHE_LOCK_TIMEOUT).")
+  String lockTimeout;
+
   @Option(names = "--config", paramLabel = "FILE", description = "Settings file (default $CLOSURE_CACHE_CONFIG, else /etc/closure-cache/client.properties).")
   Path config;
 
@@ -51,6 +54,9 @@ public final class NodeOptions {
     if (parallelism != null) {
       flags.put("parallelism", parallelism.toString());
     }
+    if (lockTimeout != null) {
+      flags.put("lock-timeout", lockTimeout);
+    }
     return ClientSettings.resolve(flags, System.getenv(), Optional.ofNullable(config));
   }
 
@@ -70,6 +76,6 @@ public final class NodeOptions {
     return NodeCache.open(s.cache(), holder -> {
       err.println("waiting for " + holder + " to finish with " + s.cache());
       err.flush();
-    });
+    }, s.lockTimeout());
   }
 }

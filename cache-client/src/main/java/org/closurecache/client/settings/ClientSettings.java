@@ -5,6 +5,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -21,22 +22,26 @@ import org.closurecache.core.config.Units;
  *
  * <p>Precedence, highest first: command-line flags; environment variables
  * ({@code CLOSURE_CACHE_MASTERS}, {@code _CACHE}, {@code _TRUST}, {@code _TOKEN_FILE},
- * {@code _PARALLELISM}, {@code _QUOTA}); the config file ({@code --config}, else
+ * {@code _PARALLELISM}, {@code _QUOTA}, {@code _LOCK_TIMEOUT}); the config file ({@code --config}, else
  * {@code $CLOSURE_CACHE_CONFIG}, else {@code /etc/closure-cache/client.properties} if it exists),
  * whose keys are {@code masters}, {@code cache}, {@code trust}, {@code token-file},
- * {@code parallelism}, {@code quota} and whose relative paths are taken against its folder;
+ * {@code parallelism}, {@code quota}, {@code lock-timeout} and whose relative paths are taken against its folder;
  * then the defaults: master {@code http://127.0.0.1:7070}, cache {@code var/cache},
- * parallelism 8, no quota.
+ * parallelism 8, no quota, lock timeout 10 minutes.
  */
 public record ClientSettings(
-    List<URI> masters, Path cache, List<Path> trust, Optional<Path> tokenFile, int parallelism, Optional<Long> quota) {
+    List<URI> masters, Path cache, List<Path> trust, Optional<Path> tokenFile, int parallelism, Optional<Long> quota,
+    Duration lockTimeout) {
 
   public static final Path SYSTEM_CONFIG = Path.of("/etc/closure-cache/client.properties");
-  public static final Set<String> KEYS = Set.of("masters", "cache", "trust", "token-file", "parallelism", "quota");
+  public static final Set<String> KEYS =
+      Set.of("masters", "cache", "trust", "token-file", "parallelism", "quota", "lock-timeout");
+  /** How long a command waits for another process's cache lock by default. */
+  public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofMinutes(10);
   private static final Map<String, String> ENV = Map.of(
       "masters", "CLOSURE_CACHE_MASTERS", "cache", "CLOSURE_CACHE_CACHE", "trust", "CLOSURE_CACHE_TRUST",
       "token-file", "CLOSURE_CACHE_TOKEN_FILE", "parallelism", "CLOSURE_CACHE_PARALLELISM",
-      "quota", "CLOSURE_CACHE_QUOTA");
+      "quota", "CLOSURE_CACHE_QUOTA", "lock-timeout", "CLOSURE_CACHE_LOCK_TIMEOUT");
 
   public ClientSettings {
     masters = List.copyOf(masters);
@@ -47,11 +52,14 @@ public record ClientSettings(
     if (parallelism < 1 || parallelism > 256) {
       throw new IllegalArgumentException("parallelism must be 1 to 256, got " + parallelism);
     }
+    if (lockTimeout == null || lockTimeout.isNegative()) {
+      throw new IllegalArgumentException("lock-timeout must not be negative, got " + lockTimeout);
+    }
   }
 
   public static ClientSettings defaults() {
     return new ClientSettings(List.of(URI.create("http://127.0.0.1:7070")), Path.of("var/cache"), List.of(),
-        Optional.empty(), 8, Optional.empty());
+        Optional.empty(), 8, Optional.empty(), DEFAULT_LOCK_TIMEOUT);
   }
 
   /** Resolves the settings from every source; {@code flags} holds only what was given. */
@@ -92,8 +100,10 @@ public record ClientSettings(
         : parallelism;
     Optional<Long> q = settings.containsKey("quota")
         ? parse(source, "quota", () -> Optional.of(Units.parseSize(settings.get("quota")))) : quota;
+    Duration lt = settings.containsKey("lock-timeout")
+        ? parse(source, "lock-timeout", () -> Units.parseDuration(settings.get("lock-timeout"))) : lockTimeout;
     try {
-      return new ClientSettings(m, c, t, tf, p, q);
+      return new ClientSettings(m, c, t, tf, p, q, lt);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }

@@ -53,7 +53,10 @@ class ClientSettingsTest {
             ClientSettings::parallelism, Integer::valueOf, Integer::valueOf),
         new Key("quota", "CLOSURE_CACHE_QUOTA", new String[] {"1K", "2M", "3G"},
             ClientSettings::quota, v -> Optional.of(org.closurecache.core.config.Units.parseSize(v)),
-            v -> Optional.of(org.closurecache.core.config.Units.parseSize(v))));
+            v -> Optional.of(org.closurecache.core.config.Units.parseSize(v))),
+        new Key("lock-timeout", "CLOSURE_CACHE_LOCK_TIMEOUT", new String[] {"30s", "5m", "250ms"},
+            ClientSettings::lockTimeout, org.closurecache.core.config.Units::parseDuration,
+            org.closurecache.core.config.Units::parseDuration));
   }
 
   private static Object uris(String list) {
@@ -73,6 +76,7 @@ class ClientSettingsTest {
     assertEquals(8, s.parallelism());
     assertEquals(Optional.empty(), s.quota());
     assertEquals(Optional.empty(), s.tokenFile());
+    assertEquals(java.time.Duration.ofMinutes(10), s.lockTimeout());
     assertEquals(List.of(), s.trust());
     assertEquals(Optional.empty(), s.token());
   }
@@ -149,7 +153,7 @@ class ClientSettingsTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ClientSettings.resolve(Map.of(), Map.of(), Optional.of(conf)));
     assertTrue(e.getMessage().startsWith("config file " + conf + ": unknown setting 'cahce'"), e.getMessage());
-    assertTrue(e.getMessage().endsWith("known: cache, masters, parallelism, quota, token-file, trust"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("known: cache, lock-timeout, masters, parallelism, quota, token-file, trust"), e.getMessage());
     IllegalArgumentException f = assertThrows(IllegalArgumentException.class,
         () -> ClientSettings.resolve(Map.of("colour", "blue"), Map.of(), Optional.of(config(""))));
     assertTrue(f.getMessage().startsWith("flags: unknown setting 'colour'"), f.getMessage());
