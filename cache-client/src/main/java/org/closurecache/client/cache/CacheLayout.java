@@ -6,7 +6,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.closurecache.core.digest.Digest;
 
@@ -19,7 +21,9 @@ import org.closurecache.core.digest.Digest;
  *                          0444, or the recorded read/execute bits plus 0444 and the recorded mtime
  *                          of the first file of the closure they were pulled for (Staged.Presentation)
  *   tmp/                   downloads in progress; same filesystem as objects/ so publishing is a
- *                          rename; emptied whenever a writer opens the cache (mode 0700)
+ *                          rename; emptied whenever a writer opens the cache (mode 0700), except:
+ *   tmp/verified-&lt;64 hex&gt;-&lt;random&gt;   a download that hashed to &lt;hex&gt; but is not committed
+ *                          yet; kept across a crash for the next pull to hash again and commit
  *   index/                 the RocksDB database (objects, manifests, closures, tags, counters)
  *                          (mode 0700, its LOCK 0600)
  *   lock                   held with an exclusive file lock by the one writing process; holds its
@@ -62,6 +66,8 @@ public final class CacheLayout {
   static final String TRASH_PREFIX = ".trash-";
   /** A file name in a {@code variants/} shard, as {@link #variantPath} makes it. */
   static final Pattern VARIANT_NAME = Pattern.compile("[0-9a-f]{64}-[0-7]{4}--?[0-9]{1,19}");
+  /** A file name in {@code tmp/}, as {@link #newVerifiedTempPath} makes it; group 1 is the digest's hex. */
+  static final Pattern VERIFIED_NAME = Pattern.compile("verified-([0-9a-f]{64})-[0-9a-f]{1,16}");
 
   private final Path root;
 
@@ -172,6 +178,23 @@ public final class CacheLayout {
    */
   public Path newTempFile() throws IOException {
     return Files.createTempFile(tmpDir(), "fetch-", ".tmp");
+  }
+
+  /**
+   * A fresh, unused name {@code tmp/verified-<hex>-<random>} for a download that hashed to {@code
+   * d} (not created: it is a rename target). Unlike other temp files it survives the next open, so
+   * a pull killed before it committed keeps what it had verified; whoever uses it hashes it again
+   * (its data was never synced).
+   */
+  public Path newVerifiedTempPath(Digest d) {
+    return tmpDir().resolve("verified-" + d.hex() + "-"
+        + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
+  }
+
+  /** The digest a {@code tmp/verified-…} name carries, if {@code file} has such a name. */
+  public static Optional<Digest> verifiedDigest(Path file) {
+    Matcher m = VERIFIED_NAME.matcher(file.getFileName().toString());
+    return m.matches() ? Optional.of(Digest.ofHex(m.group(1))) : Optional.empty();
   }
 
   /** Creates the directories above (not the lock file); idempotent. */

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.closurecache.client.cache.CacheCodec.ObjectEntry;
@@ -35,12 +36,15 @@ import org.closurecache.core.digest.DigestingInputStream;
  *       trusted: each was complete, verified and durable before it got its name.
  * </ul>
  *
- * Not thread-safe: the caller excludes every other writer, and {@code tmp/} is emptied first.
+ * Not thread-safe: the caller excludes every other writer, and {@code tmp/} is emptied first
+ * (verified downloads are kept: they are not in {@code objects/}, and a pull hashes them again).
  */
 final class CacheReconciler {
   private static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
   private static final Pattern HEX = Pattern.compile("[0-9a-f]{64}");
   private static final int BATCH = 1000;
+  /** Verified downloads older than this are deleted anyway: no pull came back for them. */
+  static final long KEEP_VERIFIED_MILLIS = 24L * 3600 * 1000;
 
   /** What a run found and changed. */
   record Result(int tempFilesRemoved, int objectsChecked, List<Digest> corrupt,
@@ -70,18 +74,40 @@ final class CacheReconciler {
     return new CacheReconciler(layout, objects, rehash).run();
   }
 
-  /** Deletes everything in {@code tmp/}; only safe while holding the cache lock. */
-  static int emptyTmp(CacheLayout layout) throws IOException {
+  /**
+   * Deletes everything in {@code tmp/} but, with {@code keepVerified}, verified downloads ({@link
+   * CacheLayout#verifiedDigest}: regular files only) written in the last 24 hours; only safe while
+   * holding the cache lock.
+   */
+  static int emptyTmp(CacheLayout layout, boolean keepVerified) throws IOException {
     int removed = 0;
     for (Path p : list(layout.tmpDir())) {
+      if (keepVerified && CacheLayout.verifiedDigest(p).isPresent()
+          && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
+          && System.currentTimeMillis() - Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis()
+              < KEEP_VERIFIED_MILLIS) {
+        continue;
+      }
       FileTrees.delete(p);
       removed++;
     }
     return removed;
   }
 
+  /** The verified downloads left in {@code tmp/}, one per digest. */
+  static Map<Digest, Path> verifiedDownloads(CacheLayout layout) throws IOException {
+    Map<Digest, Path> out = new HashMap<>();
+    for (Path p : list(layout.tmpDir())) {
+      Optional<Digest> d = CacheLayout.verifiedDigest(p);
+      if (d.isPresent() && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+        out.putIfAbsent(d.get(), p);
+      }
+    }
+    return out;
+  }
+
   private Result run() throws IOException {
-    int tempFiles = emptyTmp(layout);
+    int tempFiles = emptyTmp(layout, true);
     Set<String> shards = new HashSet<>();
     for (Path p : list(layout.objectsDir())) {
       String name = p.getFileName().toString();

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -41,6 +42,7 @@ import org.closurecache.core.digest.DigestingInputStream;
  * #commit}: one {@code syncfs} per batch for data, one for names, one {@code WriteBatch}). Object
  * entries are not WAL-synced; manifests, closure flags and tags are. A writer that opens a cache
  * its predecessor did not close in order (crash, {@code kill -9}, power loss) empties {@code tmp/}
+ * (but for verified downloads a pull left uncommitted: {@link #leftoverDownloads})
  * and reconciles index and files: unindexed files are indexed, entries without files dropped,
  * anything else in {@code objects/} quarantined, and closures that lost an object lose their
  * complete mark. After an orderly close it only empties {@code tmp/}.
@@ -164,18 +166,20 @@ public final class NodeCache implements AutoCloseable {
       // Before the index opens: a pull that failed because the disk filled leaves its downloads
       // in tmp/, and RocksDB needs a little space to recover its log at open; without this, a
       // full cache could not even be opened to be repaired. Safe: we hold the lock.
-      CacheReconciler.emptyTmp(layout);
+      boolean keepVerified = roomToKeepDownloads(layout);
+      CacheReconciler.emptyTmp(layout, keepVerified);
       rocks = CacheDatabase.open(layout.indexDir());
       ObjectTable objects = ObjectTable.load(rocks, layout);
       NodeCache cache = new NodeCache(layout, lock, rocks, objects, clock);
       if (objects.takeCleanClose()) {
-        CacheReconciler.emptyTmp(layout); // safe: whoever wrote there is gone, we hold the lock
+        CacheReconciler.emptyTmp(layout, keepVerified); // safe: whoever wrote there is gone, we hold the lock
       } else {
         CacheReconciler.Result r = CacheReconciler.run(layout, objects, false);
         if (!r.missingFiles().isEmpty()) {
           cache.closureChecks.revokeIncomplete();
         }
       }
+      cache.dropVerifiedDownloadsAlreadyIndexed();
       return cache;
     } catch (IOException | RuntimeException | Error e) {
       if (rocks != null) {
@@ -184,6 +188,55 @@ public final class NodeCache implements AutoCloseable {
       lock.release();
       throw e;
     }
+  }
+
+  /**
+   * Whether {@code tmp/}'s verified downloads may stay at open: not when the filesystem is nearly
+   * full (a pull that failed with ENOSPC left them), where the index needs the room to open.
+   */
+  private static boolean roomToKeepDownloads(CacheLayout layout) {
+    try {
+      return Files.getFileStore(layout.tmpDir()).getUsableSpace() >= KEEP_DOWNLOADS_MIN_FREE_BYTES;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Free space below which {@link #open} deletes verified downloads instead of keeping them. */
+  static final long KEEP_DOWNLOADS_MIN_FREE_BYTES = 64L << 20;
+
+  private void dropVerifiedDownloadsAlreadyIndexed() throws IOException {
+    for (var e : CacheReconciler.verifiedDownloads(layout).entrySet()) {
+      if (objects.has(e.getKey())) {
+        Files.deleteIfExists(e.getValue());
+      }
+    }
+  }
+
+  /**
+   * Verified downloads a previous writer left in {@code tmp/} uncommitted (it was killed before
+   * its batch committed), by digest. Each must be hashed again before use ({@link #stage}): its
+   * data was never synced. Call under this writer; the files are the caller's to commit or delete.
+   */
+  public Map<Digest, Path> leftoverDownloads() throws IOException {
+    requireWritable("list leftover downloads");
+    return CacheReconciler.verifiedDownloads(layout);
+  }
+
+  /**
+   * Gives a download that {@code expected} was verified against while streaming a name in {@code
+   * tmp/} that carries the digest, so that it survives a crash before its batch commits.
+   *
+   * @return the file's new path, to stage and commit
+   */
+  public Path keepVerified(Digest expected, Path download) throws IOException {
+    requireWritable("keep a download");
+    if (!layout.tmpDir().equals(download.toAbsolutePath().normalize().getParent())) {
+      throw new IllegalArgumentException("download " + download + " is not in " + layout.tmpDir());
+    }
+    Path kept = layout.newVerifiedTempPath(expected);
+    Files.move(download, kept, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    return kept;
   }
 
   /** Opens an existing cache for queries only: no lock, no waiting, the index as of now. */

@@ -3,6 +3,9 @@ package org.closurecache.client.pull;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +21,7 @@ import org.closurecache.client.cache.Staged;
 import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
@@ -34,8 +38,10 @@ import org.closurecache.core.sign.TrustedKeys;
  * {@link NodeCache#commit}) while the next batch downloads, and marks the closure complete only
  * when all of it is durable. Each fetched object file gets the mode and mtime of the manifest's
  * first file (in path order) with that content ({@link Staged.Presentation#byObject}), so a view
- * that hard-links it shows the recorded attributes. Not thread-safe; one pull at a time per
- * instance.
+ * that hard-links it shows the recorded attributes. A verified download is renamed to carry its
+ * digest ({@link NodeCache#keepVerified}) before it waits for its batch, so a pull killed before
+ * the batch commits loses nothing it verified: the next pull hashes those files again and
+ * commits them instead of fetching them. Not thread-safe; one pull at a time per instance.
  */
 public final class Puller {
   /** Objects committed together: one filesystem sync and one index batch each. */
@@ -143,12 +149,13 @@ public final class Puller {
       return t;
     });
     try {
+      Map<Digest, Path> leftovers = cache.leftoverDownloads();
       int batches = (missing.size() + BATCH - 1) / BATCH;
-      CompletableFuture<List<Staged>> next = fetchBatch(missing, 0, sizes, presentations, pool, progress);
+      CompletableFuture<List<Staged>> next = fetchBatch(missing, 0, sizes, presentations, leftovers, pool, progress);
       for (int b = 0; b < batches; b++) {
         List<Staged> staged = join(next);
         if (b + 1 < batches) {
-          next = fetchBatch(missing, b + 1, sizes, presentations, pool, progress);
+          next = fetchBatch(missing, b + 1, sizes, presentations, leftovers, pool, progress);
         }
         cache.commit(staged);
       }
@@ -158,15 +165,20 @@ public final class Puller {
   }
 
   private CompletableFuture<List<Staged>> fetchBatch(List<Digest> missing, int batch, Map<Digest, Long> sizes,
-      Map<Digest, Staged.Presentation> presentations, ExecutorService pool, Progress progress) {
+      Map<Digest, Staged.Presentation> presentations, Map<Digest, Path> leftovers, ExecutorService pool,
+      Progress progress) {
     List<CompletableFuture<Staged>> parts = new ArrayList<>();
     for (Digest d : missing.subList(batch * BATCH, Math.min(missing.size(), (batch + 1) * BATCH))) {
       parts.add(CompletableFuture.supplyAsync(() -> {
         try {
-          var temp = cache.layout().newTempFile();
-          master.fetchObject(d, sizes.get(d), temp);
+          Path file = reuse(d, leftovers.get(d));
+          if (file == null) {
+            Path temp = cache.layout().newTempFile();
+            master.fetchObject(d, sizes.get(d), temp);
+            file = keep(d, temp);
+          }
           progress.advance(1, sizes.get(d));
-          return new Staged(d, temp, sizes.get(d), Optional.ofNullable(presentations.get(d)));
+          return new Staged(d, file, sizes.get(d), Optional.ofNullable(presentations.get(d)));
         } catch (IOException e) {
           throw new CompletionException(e);
         }
@@ -174,6 +186,37 @@ public final class Puller {
     }
     return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0]))
         .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
+  }
+
+  /**
+   * A download a killed pull verified but did not commit, hashed again (it was never synced);
+   * null if there is none or it no longer matches (then it is deleted and fetched again).
+   */
+  private static Path reuse(Digest d, Path leftover) throws IOException {
+    if (leftover == null) {
+      return null;
+    }
+    try {
+      NodeCache.stage(d, leftover);
+      return leftover;
+    } catch (DigestMismatchException | NoSuchFileException e) {
+      Files.deleteIfExists(leftover);
+      return null;
+    }
+  }
+
+  /** Renames a verified download so that a crash before its batch commits keeps it. */
+  private Path keep(Digest d, Path temp) throws IOException {
+    try {
+      return cache.keepVerified(d, temp);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
   }
 
   private static List<Staged> join(CompletableFuture<List<Staged>> f) throws IOException {

@@ -113,6 +113,56 @@ class ConcurrentAndCrashTest {
     assertEquals(0, fsck.status(), fsck.out());
   }
 
+  @Test
+  void pullKilledBeforeItsFirstBatchCommits_theNextPullFetchesOnlyWhatItHadNotVerified() throws Exception {
+    assertTrue(objects < 256, "the closure fits in one batch: " + objects + " objects");
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Path cache = dir.resolve("cache-" + attempt);
+      ProcessBuilder one = new ProcessBuilder(Node.javaCommand(CacheClientMain.class.getName(), List.of("pull",
+          "--parallel", "1", "--master", master.baseUrl(), "--cache", cache.toString(), "--trust",
+          node.pub.toString(), "py"))).redirectErrorStream(true).redirectOutput(dir.resolve("one.log").toFile());
+      Process p = one.start();
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (p.isAlive() && System.nanoTime() < until && verified(cache).size() < 2) {
+        p.waitFor(1, TimeUnit.MILLISECONDS);
+      }
+      p.destroyForcibly();
+      assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+      if (p.exitValue() == 0 || Files.exists(cache.resolve("objects")) && countObjects(cache) > 0) {
+        continue; // it committed before the kill landed: try again
+      }
+      List<Path> kept = verified(cache);
+      assertTrue(kept.size() >= 2 && kept.size() < objects, kept.size() + " of " + objects);
+      double before = objectGets();
+
+      Node.Run again = node.pull(master.baseUrl(), cache, "py");
+
+      assertEquals(0, again.status(), again.err());
+      assertTrue(again.out().contains("\"fetched\":" + objects), again.out());
+      assertEquals(objects - kept.size(), (int) (objectGets() - before),
+          "only the objects the killed pull had not verified are fetched again");
+      assertEquals(List.of(), verified(cache), "the kept downloads were committed");
+      Node.Run fsck = Node.cli("fsck", "--cache", cache.toString());
+      assertEquals(0, fsck.status(), fsck.out());
+      return;
+    }
+    throw new AssertionError("every pull committed before it could be killed");
+  }
+
+  private static List<Path> verified(Path cache) {
+    try (var s = Files.list(cache.resolve("tmp"))) {
+      return s.filter(f -> f.getFileName().toString().startsWith("verified-")).toList();
+    } catch (java.io.IOException e) {
+      return List.of();
+    }
+  }
+
+  private static long countObjects(Path cache) throws java.io.IOException {
+    try (var s = Files.walk(cache.resolve("objects"))) {
+      return s.filter(Files::isRegularFile).count();
+    }
+  }
+
   private static boolean fetching(Path cache) {
     try (var s = Files.list(cache.resolve("tmp"))) {
       return s.findAny().isPresent();
