@@ -38,7 +38,15 @@ final class Closures {
   void markComplete(Digest manifest) throws IOException {
     byte[] envelope = closures.manifest(manifest).orElseThrow(() -> new IllegalStateException(
         "manifest " + manifest + " is not in this cache; putManifest before markComplete"));
-    List<Digest> absent = objects.missing(StoredManifests.parseStored(rocks, manifest, envelope).objectDigests());
+    markComplete(manifest, StoredManifests.parseStored(rocks, manifest, envelope).objectDigests());
+  }
+
+  /** As {@link #markComplete(Digest)}, with the manifest's objects from the caller's parse of it. */
+  void markComplete(Digest manifest, Collection<Digest> objectDigests) throws IOException {
+    if (closures.state(manifest).isEmpty()) {
+      throw new IllegalStateException("manifest " + manifest + " is not in this cache; putManifest before markComplete");
+    }
+    List<Digest> absent = objects.missing(objectDigests);
     if (!absent.isEmpty()) {
       throw new IllegalStateException("closure " + manifest + " is not complete: " + absent.size()
           + " of its objects are missing, e.g. " + absent.subList(0, Math.min(5, absent.size()))

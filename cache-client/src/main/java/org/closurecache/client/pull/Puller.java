@@ -74,7 +74,7 @@ public final class Puller {
       int objects = SignedManifest.storedManifest(cache.manifest(digest).orElseThrow()).objectDigests().size();
       return new Result(digest, tag, objects, 0, objects, 0, elapsed(start), master.bytesByMaster());
     }
-    Manifest manifest = manifest(digest);
+    Manifest manifest = manifest(digest); // parsed once: at the size limit a parse is ~30 MiB of work
     int objects = manifest.objectDigests().size();
     if (cache.isComplete(digest)) {
       cache.touch(digest);
@@ -89,7 +89,7 @@ public final class Puller {
     progress.total(missing.size(), bytes);
     fetchAll(missing, sizes, Staged.Presentation.byObject(manifest), progress);
     progress.finish();
-    cache.markComplete(digest);
+    cache.markComplete(digest, manifest);
     cache.touch(digest);
     return new Result(digest, tag, objects, missing.size(), objects - missing.size(), bytes, elapsed(start),
         master.bytesByMaster());
@@ -114,13 +114,19 @@ public final class Puller {
 
   private Manifest manifest(Digest digest) throws IOException {
     Optional<byte[]> known = cache.manifest(digest);
-    byte[] bytes = known.isPresent() ? known.get()
-        : master.getManifest(digest).orElseThrow(() -> new IOException("no manifest " + digest + " on any master"));
+    boolean stored = known.isPresent();
     SignedManifest envelope;
-    try {
-      envelope = SignedManifest.parse(bytes);
-    } catch (JsonFormatException e) {
-      throw new IOException("manifest " + digest + " is malformed: " + e.getMessage(), e);
+    if (stored) {
+      try {
+        envelope = SignedManifest.parse(known.get());
+      } catch (JsonFormatException e) {
+        throw new IOException("manifest " + digest + " is malformed: " + e.getMessage(), e);
+      }
+      known = null; // the parse holds what is needed: at the size limit the bytes are 30 MiB
+    } else {
+      // parsed (once) by the master client, which checks it is the manifest asked for
+      envelope = master.fetchManifest(digest)
+          .orElseThrow(() -> new IOException("no manifest " + digest + " on any master"));
     }
     if (!envelope.manifestDigest().equals(digest)) {
       throw new IOException("asked for manifest " + digest + " but got " + envelope.manifestDigest());
@@ -131,8 +137,8 @@ public final class Puller {
     } catch (GeneralSecurityException e) {
       throw new IOException("manifest " + digest + " is not signed by a trusted key: " + e.getMessage(), e);
     }
-    if (known.isEmpty()) {
-      cache.putManifest(digest, bytes);
+    if (!stored) {
+      cache.putManifest(envelope);
     }
     return manifest;
   }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,6 +57,12 @@ public final class CanonicalJson {
             .build();
   }
 
+  /** For one value inside a document being streamed: the tokens after it are the caller's. */
+  private static final class ValueMapper {
+    static final ObjectMapper INSTANCE =
+        JsonMapper.builder(FACTORY).enable(DeserializationFeature.USE_LONG_FOR_INTS).build();
+  }
+
   private CanonicalJson() {}
 
   /** A fresh mutable object node to build documents with. */
@@ -91,6 +98,87 @@ public final class CanonicalJson {
     } catch (IOException e) {
       throw new JsonFormatException(what + " is not valid JSON: " + firstLine(e.getMessage()));
     }
+  }
+
+  /**
+   * A strict streaming parser over {@code bytes} (no duplicate keys, bounded depth and lengths),
+   * for documents too large to hold as a tree; {@link #readValue} reads one small value of it.
+   */
+  public static JsonParser parser(byte[] bytes, int maxBytes, String what) throws JsonFormatException {
+    if (bytes.length > maxBytes) {
+      throw new JsonFormatException(
+          what + " is " + bytes.length + " bytes, over the limit of " + maxBytes);
+    }
+    try {
+      return FACTORY.createParser(bytes);
+    } catch (IOException e) {
+      throw new JsonFormatException(what + " is not valid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  /** The value at the parser's current token, as a tree (the parser moves to its last token). */
+  public static JsonNode readValue(JsonParser p) throws IOException {
+    return ValueMapper.INSTANCE.readTree(p);
+  }
+
+  /** The message a parse failure of {@code what} is reported with, as {@link #parse} words it. */
+  public static JsonFormatException notValid(String what, IOException e) {
+    return new JsonFormatException(what + " is not valid JSON: " + firstLine(e.getMessage()));
+  }
+
+  /** Writes one value of a document being streamed, canonically. */
+  @FunctionalInterface
+  public interface StreamedValue {
+    void write(JsonGenerator g) throws IOException;
+  }
+
+  /**
+   * Writes {@code node} in canonical form, with one more field, {@code streamedName}, whose value
+   * {@code value} writes straight to the generator (with {@link #writeField} and {@link
+   * #writeValue}), so a large member needs no tree. The same bytes as {@link #write} of the whole.
+   */
+  public static byte[] write(ObjectNode node, String streamedName, StreamedValue value) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(1 << 16);
+    try {
+      write(out, node, streamedName, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing to memory failed", e);
+    }
+    return out.toByteArray();
+  }
+
+  /** As {@link #write(ObjectNode, String, StreamedValue)}, to {@code out} (not closed). */
+  public static void write(OutputStream out, ObjectNode node, String streamedName, StreamedValue value)
+      throws IOException {
+    if (node.has(streamedName)) {
+      throw new IllegalArgumentException("field \"" + streamedName + "\" is both in the tree and streamed");
+    }
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      List<String> names = new ArrayList<>();
+      node.fieldNames().forEachRemaining(names::add);
+      names.add(streamedName);
+      names.sort(CanonicalJson::compareCodePoints);
+      g.writeStartObject();
+      for (String name : names) {
+        writeField(g, name);
+        if (name.equals(streamedName)) {
+          value.write(g);
+        } else {
+          writeNode(g, node.get(name));
+        }
+      }
+      g.writeEndObject();
+    }
+  }
+
+  /** Writes a field name of a streamed document (the caller keeps names in code point order). */
+  public static void writeField(JsonGenerator g, String name) throws IOException {
+    g.writeFieldName(requireWellFormed(name));
+  }
+
+  /** Writes {@code node} canonically as the next value of a streamed document. */
+  public static void writeValue(JsonGenerator g, JsonNode node) throws IOException {
+    writeNode(g, node);
   }
 
   /** Parses and also requires the bytes to be exactly the canonical form of what they hold. */

@@ -1,8 +1,11 @@
 package org.closurecache.core.manifest;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -56,8 +59,87 @@ public final class ManifestCodec {
 
   private ManifestCodec() {}
 
+  /**
+   * The canonical bytes of {@code m}: the same as {@code CanonicalJson.write(toJson(m))}, but the
+   * files are streamed, one small node at a time, so a manifest of 200,000 files needs no tree.
+   */
   public static byte[] toCanonicalBytes(Manifest m) {
-    return CanonicalJson.write(toJson(m));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(64 * m.files().size() + 4096);
+    try {
+      writeCanonical(m, out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("writing to memory failed", e);
+    }
+    return out.toByteArray();
+  }
+
+  /** Writes the canonical bytes of {@code m} to {@code out} (not closed), streaming the files. */
+  public static void writeCanonical(Manifest m, java.io.OutputStream out) throws IOException {
+    ObjectNode rest = toJsonWithoutFiles(m);
+    CanonicalJson.write(out, rest, "files", g -> {
+      List<String> paths = new ArrayList<>(m.files().keySet());
+      paths.sort(CanonicalJson::compareCodePoints); // TreeMap order is UTF-16 order; this is code point order
+      g.writeStartObject();
+      for (String path : paths) {
+        CanonicalJson.writeField(g, path);
+        CanonicalJson.writeValue(g, fileNode(m.files().get(path)));
+      }
+      g.writeEndObject();
+    });
+  }
+
+  /**
+   * Reads a manifest object from a streaming parser positioned on its first token, holding only
+   * one file entry's tree at a time; the checks and messages are those of {@link #fromJson}.
+   * Leaves the parser on the object's last token. The bytes are not checked to be canonical:
+   * callers compare {@link #toCanonicalBytes} of the result with what they read.
+   */
+  public static Manifest read(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      return fromJson(CanonicalJson.readValue(p));
+    }
+    ObjectNode rest = CanonicalJson.object();
+    SortedMap<String, FileEntry> files = null;
+    ManifestFormatException filesError = null;
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+      String name = p.currentName();
+      JsonToken value = p.nextToken();
+      if (name.equals("files") && value == JsonToken.START_OBJECT && !rest.has("files")) {
+        files = new TreeMap<>();
+        for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
+          String path = p.currentName();
+          p.nextToken();
+          JsonNode entry = CanonicalJson.readValue(p);
+          if (filesError == null) {
+            try {
+              files.put(path, fileEntry(path, entry));
+            } catch (ManifestFormatException e) {
+              filesError = e; // reported where fromJson would report it, after the schema and the rest
+            }
+          }
+        }
+        rest.putObject("files");
+      } else {
+        rest.set(name, CanonicalJson.readValue(p));
+      }
+    }
+    if (files == null) {
+      return fromJson(rest);
+    }
+    SortedMap<String, FileEntry> streamed = files;
+    ManifestFormatException error = filesError;
+    return fromJson(rest, () -> {
+      if (error != null) {
+        throw error;
+      }
+      return streamed;
+    });
+  }
+
+  /** The files member, or the error reading it; see {@link #read}. */
+  @FunctionalInterface
+  private interface StreamedFiles {
+    SortedMap<String, FileEntry> get() throws ManifestFormatException;
   }
 
   public static Digest digest(Manifest m) {
@@ -79,6 +161,10 @@ public final class ManifestCodec {
 
   /** Builds a manifest from an already parsed JSON tree (e.g. one embedded in an envelope). */
   public static Manifest fromJson(JsonNode node) throws ManifestFormatException {
+    return fromJson(node, null);
+  }
+
+  private static Manifest fromJson(JsonNode node, StreamedFiles streamedFiles) throws ManifestFormatException {
     try {
       // The schema comes first: a newer manifest may well have fields this build does not
       // know, and "unsupported schema" is the useful thing to say about it.
@@ -107,7 +193,7 @@ public final class ManifestCodec {
           entryPoint,
           interpreter,
           libraries(node.get("libraries")),
-          files(node.get("files")),
+          streamedFiles != null ? streamedFiles.get() : files(node.get("files")),
           stringMap(node.get("symlinks"), "symlinks"),
           node.has("directories") ? directories(node.get("directories")) : new TreeSet<>(),
           launch(node.get("launch")));
@@ -117,6 +203,27 @@ public final class ManifestCodec {
   }
 
   public static ObjectNode toJson(Manifest m) {
+    ObjectNode root = toJsonWithoutFiles(m);
+    ObjectNode files = root.putObject("files");
+    for (Map.Entry<String, FileEntry> e : m.files().entrySet()) {
+      files.set(e.getKey(), fileNode(e.getValue()));
+    }
+    return root;
+  }
+
+  private static ObjectNode fileNode(FileEntry f) {
+    ObjectNode o = CanonicalJson.object();
+    o.put("digest", f.digest().toString());
+    o.put("size", f.size());
+    o.put("mode", f.modeString());
+    o.put("mtime", f.mtime());
+    o.put("reason", f.reason().wire());
+    f.by().ifPresent(by -> o.put("by", by));
+    return o;
+  }
+
+  /** Every member but {@code files}. */
+  private static ObjectNode toJsonWithoutFiles(Manifest m) {
     ObjectNode root = CanonicalJson.object();
     root.put("schema", m.schema());
     root.put("platform", m.platform());
@@ -128,17 +235,6 @@ public final class ManifestCodec {
     ArrayNode libs = root.putArray("libraries");
     for (LoadedLibrary lib : m.libraries()) {
       libs.addObject().put("name", lib.name()).put("path", lib.path());
-    }
-    ObjectNode files = root.putObject("files");
-    for (Map.Entry<String, FileEntry> e : m.files().entrySet()) {
-      FileEntry f = e.getValue();
-      ObjectNode o = files.putObject(e.getKey());
-      o.put("digest", f.digest().toString());
-      o.put("size", f.size());
-      o.put("mode", f.modeString());
-      o.put("mtime", f.mtime());
-      o.put("reason", f.reason().wire());
-      f.by().ifPresent(by -> o.put("by", by));
     }
     ObjectNode links = root.putObject("symlinks");
     m.symlinks().forEach(links::put);
@@ -174,23 +270,26 @@ public final class ManifestCodec {
     SortedMap<String, FileEntry> out = new TreeMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
-      String where = "files[" + ManifestPaths.show(e.getKey()) + "]";
-      JsonNode f = e.getValue();
-      requireFields(f, where, FILE_FIELDS, FILE_REQUIRED);
-      Optional<String> by = f.has("by") ? Optional.of(text(f.get("by"), where + ".by")) : Optional.empty();
-      try {
-        out.put(e.getKey(), new FileEntry(
-            digest(f.get("digest"), where + ".digest"),
-            integer(f.get("size"), where + ".size", 0, Long.MAX_VALUE),
-            mode(f.get("mode"), where + ".mode"),
-            integer(f.get("mtime"), where + ".mtime", Long.MIN_VALUE, Long.MAX_VALUE),
-            Reason.fromWire(text(f.get("reason"), where + ".reason")),
-            by));
-      } catch (IllegalArgumentException ex) {
-        throw new ManifestFormatException(where + ": " + ex.getMessage());
-      }
+      out.put(e.getKey(), fileEntry(e.getKey(), e.getValue()));
     }
     return out;
+  }
+
+  private static FileEntry fileEntry(String path, JsonNode f) throws ManifestFormatException {
+    String where = "files[" + ManifestPaths.show(path) + "]";
+    requireFields(f, where, FILE_FIELDS, FILE_REQUIRED);
+    Optional<String> by = f.has("by") ? Optional.of(text(f.get("by"), where + ".by")) : Optional.empty();
+    try {
+      return new FileEntry(
+          digest(f.get("digest"), where + ".digest"),
+          integer(f.get("size"), where + ".size", 0, Long.MAX_VALUE),
+          mode(f.get("mode"), where + ".mode"),
+          integer(f.get("mtime"), where + ".mtime", Long.MIN_VALUE, Long.MAX_VALUE),
+          Reason.fromWire(text(f.get("reason"), where + ".reason")),
+          by);
+    } catch (IllegalArgumentException ex) {
+      throw new ManifestFormatException(where + ": " + ex.getMessage());
+    }
   }
 
   private static SortedSet<String> directories(JsonNode node) throws ManifestFormatException {

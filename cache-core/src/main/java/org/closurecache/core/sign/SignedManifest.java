@@ -1,8 +1,13 @@
 package org.closurecache.core.sign;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.CanonicalJson;
@@ -19,8 +24,9 @@ import org.closurecache.core.manifest.ManifestCodec;
  * }</pre>
  * Each signature is Ed25519 over {@link Domain#MANIFEST}'s prefix followed by
  * {@link ManifestCodec#toCanonicalBytes} of the manifest. On parsing, the embedded manifest is
- * built with {@link ManifestCodec#fromJson} and re-serialised, and those bytes are what is
- * verified, so the manifest {@link #verify} returns is exactly the one that was signed.
+ * read with {@link ManifestCodec#read} (streaming: no tree of the whole manifest is built) and
+ * re-serialised, and those bytes are what is verified, so the manifest {@link #verify} returns is
+ * exactly the one that was signed; the envelope must be those bytes and the signatures, canonical.
  *
  * <p>Parsing is strict: the envelope must be canonical JSON of at most {@link #MAX_BYTES}, with
  * exactly these two fields and 1 to 16 signatures. Immutable and thread-safe.
@@ -54,6 +60,66 @@ public final class SignedManifest {
    * {@link org.closurecache.core.manifest.ManifestFormatException} for a bad embedded manifest.
    */
   public static SignedManifest parse(byte[] envelope) throws JsonFormatException {
+    Optional<Streamed> streamed = stream(envelope, "signed manifest");
+    if (streamed.isEmpty()) {
+      return parseTree(envelope);
+    }
+    Manifest manifest = streamed.get().manifest();
+    // The canonical form is written against the envelope, byte by byte, instead of into a second
+    // copy: if it matches, the manifest's bytes are that slice of the envelope.
+    Matching canonical = new Matching(envelope, HEAD.length);
+    try {
+      ManifestCodec.writeCanonical(manifest, canonical);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("comparing in memory failed", e);
+    }
+    if (canonical.count > ManifestCodec.MAX_BYTES) {
+      throw new EnvelopeFormatException("the embedded manifest is " + canonical.count
+          + " bytes, over the limit of " + ManifestCodec.MAX_BYTES);
+    }
+    List<Signature> signatures = Envelopes.fromJson(streamed.get().signatures(), "signed manifest");
+    byte[] signatureBytes = CanonicalJson.write(Envelopes.toJson(signatures));
+    int end = HEAD.length + (int) canonical.count;
+    if (!canonical.matches || !Arrays.equals(envelope, 0, HEAD.length, HEAD, 0, HEAD.length)
+        || envelope.length != end + MIDDLE.length + signatureBytes.length + 1
+        || !Arrays.equals(envelope, end, end + MIDDLE.length, MIDDLE, 0, MIDDLE.length)
+        || !Arrays.equals(envelope, end + MIDDLE.length, envelope.length - 1, signatureBytes, 0, signatureBytes.length)
+        || envelope[envelope.length - 1] != '}') {
+      throw new JsonFormatException(
+          "signed manifest is not in canonical form (sorted keys, no whitespace, integers only)");
+    }
+    return new SignedManifest(manifest, Arrays.copyOfRange(envelope, HEAD.length, end), signatures);
+  }
+
+  /** Compares what is written with {@code expected} from {@code offset} on, keeping no copy. */
+  private static final class Matching extends java.io.OutputStream {
+    private final byte[] expected;
+    private final int offset;
+    long count;
+    boolean matches = true;
+
+    Matching(byte[] expected, int offset) {
+      this.expected = expected;
+      this.offset = offset;
+    }
+
+    @Override
+    public void write(int b) {
+      long at = offset + count++;
+      matches &= at < expected.length && expected[(int) at] == (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      long at = offset + count;
+      count += len;
+      matches &= at + len <= expected.length
+          && Arrays.equals(expected, (int) at, (int) at + len, b, off, off + len);
+    }
+  }
+
+  /** The tree-based parse: for envelopes of an unexpected shape, whose errors it words best. */
+  private static SignedManifest parseTree(byte[] envelope) throws JsonFormatException {
     JsonNode root = CanonicalJson.parseCanonical(envelope, MAX_BYTES, "signed manifest");
     Envelopes.requireExactFields(root, "signed manifest", Set.of("manifest", "signatures"));
     List<Signature> signatures = Envelopes.fromJson(root.get("signatures"), "signed manifest");
@@ -71,15 +137,58 @@ public final class SignedManifest {
    * own store): parsed, not verified again. Never use it on bytes from the network.
    */
   public static Manifest storedManifest(byte[] envelope) throws JsonFormatException {
+    Optional<Streamed> streamed = stream(envelope, "stored signed manifest");
+    if (streamed.isPresent()) {
+      return streamed.get().manifest();
+    }
     return ManifestCodec.fromJson(CanonicalJson.parse(envelope, MAX_BYTES, "stored signed manifest").get("manifest"));
   }
 
+  /** The two members of an envelope read with a streaming parser. */
+  private record Streamed(Manifest manifest, JsonNode signatures) {}
+
+  /**
+   * Reads {@code {"manifest":{…},"signatures":[…]}} in that order without building a tree of the
+   * manifest (a tree of 200,000 files takes some 150 MiB); empty when the envelope has another
+   * shape, which the tree-based parse then reports on.
+   */
+  private static Optional<Streamed> stream(byte[] envelope, String what) throws JsonFormatException {
+    try (JsonParser p = CanonicalJson.parser(envelope, MAX_BYTES, what)) {
+      if (p.nextToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME
+          || !"manifest".equals(p.currentName()) || p.nextToken() != JsonToken.START_OBJECT) {
+        return Optional.empty();
+      }
+      Manifest manifest = ManifestCodec.read(p);
+      if (p.nextToken() != JsonToken.FIELD_NAME || !"signatures".equals(p.currentName())) {
+        return Optional.empty();
+      }
+      p.nextToken();
+      JsonNode signatures = CanonicalJson.readValue(p);
+      if (p.nextToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return Optional.empty();
+      }
+      return Optional.of(new Streamed(manifest, signatures));
+    } catch (JsonFormatException e) {
+      throw e;
+    } catch (IOException e) {
+      throw CanonicalJson.notValid(what, e);
+    }
+  }
+
+  private static final byte[] HEAD = "{\"manifest\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] MIDDLE = ",\"signatures\":".getBytes(StandardCharsets.US_ASCII);
+
   /** The canonical envelope bytes. */
   public byte[] toBytes() {
-    ObjectNode root = CanonicalJson.object();
-    root.set("manifest", ManifestCodec.toJson(manifest));
-    root.set("signatures", Envelopes.toJson(signatures));
-    return CanonicalJson.write(root);
+    byte[] signatureBytes = CanonicalJson.write(Envelopes.toJson(signatures));
+    byte[] out = new byte[HEAD.length + manifestBytes.length + MIDDLE.length + signatureBytes.length + 1];
+    int at = 0;
+    for (byte[] part : List.of(HEAD, manifestBytes, MIDDLE, signatureBytes)) {
+      System.arraycopy(part, 0, out, at, part.length);
+      at += part.length;
+    }
+    out[at] = '}';
+    return out;
   }
 
   /** The manifest, only if a signature by one of {@code trusted} verifies over it. */
