@@ -37,7 +37,8 @@ final class Requests {
    * The request body as a blocking stream, for a worker thread, read straight from the request
    * channel. A read gives up with {@link RequestBodyTimeoutException} once no byte has arrived for
    * {@code stall} (the server's {@code idle-timeout}), or once the whole body has taken longer than
-   * {@code deadline}: a client that stalls, or trickles, holds the thread no longer than that. The
+   * {@code deadline}: a client that stalls, or trickles, holds the thread no longer than that. A
+   * connection lost mid-body is {@link RequestBodyLostException}. The
    * connection itself is left alone (no socket read timeout, which made XNIO close it under the
    * handler and lose the 408 once a body was past its first buffer).
    */
@@ -87,7 +88,13 @@ final class Requests {
           throw new RequestBodyTimeoutException("the request body stalled: no byte for "
               + (now - lastByte) / 1_000_000 + " ms after " + received + " bytes");
         }
-        int n = Channels.readBlocking(channel, into, Math.min(toDeadline, toStall), TimeUnit.NANOSECONDS);
+        int n;
+        try {
+          n = Channels.readBlocking(channel, into, Math.min(toDeadline, toStall), TimeUnit.NANOSECONDS);
+        } catch (IOException e) {
+          throw new RequestBodyLostException("the client went away after " + received + " bytes of the body: "
+              + e.getMessage(), e);
+        }
         if (n != 0) {
           if (n > 0) {
             received += n;

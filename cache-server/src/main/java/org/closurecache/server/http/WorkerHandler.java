@@ -10,8 +10,8 @@ import org.xnio.channels.ReadTimeoutException;
 /**
  * A handler whose work blocks (disk, RocksDB, request bodies): it moves itself off the IO thread
  * first (to Undertow's worker threads, or to the executor it was given), and turns an unexpected
- * failure into a 500 with a JSON body instead of a bare reset, and a stalled or overdue request
- * body into a 408 and a closed connection.
+ * failure into a 500 with a JSON body instead of a bare reset, a stalled or overdue request body
+ * into a 408 and a closed connection, and a body its client abandoned into one log line.
  */
 abstract class WorkerHandler implements HttpHandler {
   private static final Logger LOG = Logger.getLogger(WorkerHandler.class.getName());
@@ -69,6 +69,11 @@ abstract class WorkerHandler implements HttpHandler {
       String why = e instanceof RequestBodyTimeoutException ? e.getMessage()
           : "the request body stalled (" + e.getMessage() + ")";
       HttpErrors.sendAndClose(exchange, 408, "request-timeout", why + "; the connection is closed, retry the request");
+    } catch (RequestBodyLostException e) {
+      // the client is gone: nobody to answer, and not the server's failure (no stack trace)
+      LOG.info(exchange.getRequestMethod() + " " + exchange.getRequestPath() + " from " + exchange.getSourceAddress()
+          + ": " + e.getMessage());
+      org.xnio.IoUtils.safeClose(exchange.getConnection());
     } catch (Exception e) {
       LOG.log(Level.WARNING, exchange.getRequestMethod() + " " + exchange.getRequestPath() + " failed", e);
       HttpErrors.send(exchange, 500, "internal", "the server failed: " + e);

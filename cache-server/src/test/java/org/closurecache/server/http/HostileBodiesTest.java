@@ -113,4 +113,26 @@ class HostileBodiesTest {
     assertEquals(0, f.server.store().index().objectCount());
     assertEquals(200, f.curl(f.url + "/healthz").status());
   }
+
+  @Test
+  void bodyAbandonedMidway_keepsNothingAndLogsNoStackTrace() throws Exception {
+    for (String route : bodyRoutes()) {
+      synchronized (capture) {
+        logged.clear();
+      }
+      try (Socket s = RawHttp.connect(f.server.port(), 10_000)) {
+        RawHttp.send(s, route + "Host: 127.0.0.1\r\nContent-Length: 60000\r\n\r\n" + "[".repeat(20_000));
+      } // and gone
+      Poll.until(java.time.Duration.ofSeconds(10), "the abandoned upload's temp file to go", () -> {
+        try (var files = java.nio.file.Files.list(f.server.store().layout().tmpDir())) {
+          return files.findAny().isEmpty();
+        }
+      });
+      assertEquals(200, f.curl(f.url + "/healthz").status());
+      synchronized (capture) {
+        assertTrue(logged.stream().allMatch(l -> l.getThrown() == null), route + " logged a stack trace: " + logged);
+      }
+    }
+    assertEquals(0, f.server.store().index().objectCount());
+  }
 }
