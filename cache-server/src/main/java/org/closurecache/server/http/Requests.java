@@ -38,9 +38,9 @@ final class Requests {
    * channel. A read gives up with {@link RequestBodyTimeoutException} once no byte has arrived for
    * {@code stall} (the server's {@code idle-timeout}), or once the whole body has taken longer than
    * {@code deadline}: a client that stalls, or trickles, holds the thread no longer than that. A
-   * connection lost mid-body is {@link RequestBodyLostException}. The
-   * connection itself is left alone (no socket read timeout, which made XNIO close it under the
-   * handler and lose the 408 once a body was past its first buffer).
+   * connection lost mid-body is {@link RequestBodyLostException}. The connection itself is left
+   * alone (no socket read timeout, which made XNIO close it under the handler and lose the 408
+   * once a body was past its first buffer).
    */
   static InputStream blockingBody(HttpServerExchange exchange, Duration stall, Duration deadline) {
     return new BodyStream(exchange.getRequestChannel(), stall, deadline);
