@@ -63,8 +63,10 @@ final class CaptureOptions {
     argv.addAll(args);
     Path scratch = Files.createTempDirectory("closure-cache-");
     try {
-      ClosureCapture.Capture capture = new ClosureCapture(built.resolver(), new StraceRecorder("strace", traceTimeout),
-          scratch).capture(path, argv, env, cwd, options);
+      // the recording run reads the caller's stdin: `python3 - < job.py` must run job.py
+      StraceRecorder recorder = new StraceRecorder("strace", traceTimeout, ProcessBuilder.Redirect.INHERIT);
+      ClosureCapture.Capture capture = new ClosureCapture(built.resolver(), recorder, scratch)
+          .capture(path, argv, env, cwd, options);
       capture.warnings().forEach(w -> err.println("warning: " + w));
       err.flush();
       return capture;

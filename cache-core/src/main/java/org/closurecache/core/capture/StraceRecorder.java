@@ -47,10 +47,24 @@ public final class StraceRecorder {
 
   private final String strace;
   private final long timeoutSeconds;
+  private final ProcessBuilder.Redirect stdin;
 
+  /** A recorder whose runs read {@code /dev/null}. */
   public StraceRecorder(String strace, long timeoutSeconds) {
+    this(strace, timeoutSeconds, ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+  }
+
+  /**
+   * @param stdin what the recorded program reads: {@link ProcessBuilder.Redirect#INHERIT} gives it
+   *     this process's stdin (a command line's caller's), {@code Redirect.from(file)} a file
+   */
+  public StraceRecorder(String strace, long timeoutSeconds, ProcessBuilder.Redirect stdin) {
+    if (stdin.type() == ProcessBuilder.Redirect.Type.WRITE || stdin.type() == ProcessBuilder.Redirect.Type.APPEND) {
+      throw new IllegalArgumentException("stdin " + stdin + " is an output redirect");
+    }
     this.strace = strace;
     this.timeoutSeconds = timeoutSeconds;
+    this.stdin = stdin;
   }
 
   /** The result of one recording run. */
@@ -68,7 +82,7 @@ public final class StraceRecorder {
       command.addAll(argv);
       ProcessBuilder pb = new ProcessBuilder(command)
           .directory(cwd.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectInput(stdin)
           .redirectOutput(ProcessBuilder.Redirect.PIPE)
           .redirectError(ProcessBuilder.Redirect.INHERIT);
       pb.environment().clear();

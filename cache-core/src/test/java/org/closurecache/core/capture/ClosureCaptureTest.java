@@ -164,6 +164,23 @@ class ClosureCaptureTest {
   }
 
   @Test
+  void capture_whenTracingAScriptOnStdin_runsItAndIncludesWhatItImports() throws IOException {
+    Path script = tmp.resolve("job.py");
+    Files.writeString(script, "import json, sqlite3\nprint(json.dumps(sqlite3.sqlite_version))\n");
+    ClosureCapture.Capture c = new ClosureCapture(resolver,
+        new StraceRecorder("strace", 120, ProcessBuilder.Redirect.from(script.toFile())), scratch)
+        .capture(PY, List.of("python3", "-"), ENV, "/", traced());
+    assertWellFormed(c.manifest());
+    assertEquals(Optional.of(0), c.recordingExitStatus());
+    Manifest m = c.manifest();
+    assertEquals(Reason.TRACED, m.files().get("/usr/lib/python3.11/json/__init__.py").reason());
+    assertEquals(Reason.TRACED, m.files().get("/usr/lib/python3.11/sqlite3/__init__.py").reason());
+    String sqliteModule = only(m, DYNLOAD, "_sqlite3.");
+    String libsqlite = only(m, LIBDIR + "/", "libsqlite3.so");
+    assertEquals(Optional.of(sqliteModule), m.files().get(libsqlite).by());
+  }
+
+  @Test
   void capture_whenPythonOnlyChecksThatLibDynloadExists_recordsThatDirectory() throws IOException {
     // python's startup stats its exec_prefix landmark; "pass" opens no file in it, so without the
     // directory a view lacks it and python warns "Could not find platform dependent libraries"
