@@ -26,8 +26,10 @@ import java.util.stream.Stream;
  * <p>strace writes one trace per process ({@code -ff}), so lines never interleave; {@code -z}
  * keeps successful calls only; {@code -y} prints the working directory behind {@code AT_FDCWD},
  * so relative names resolve against the directory the process really had. Opens with a write
- * flag are outputs, not inputs, and are left out. The program's stdout and stderr go to this
- * process's stderr so a caller's stdout stays clean. Thread-safe (no state).
+ * flag are outputs, not inputs, and are left out. The program reads the stdin it is given (the
+ * caller's, so {@code python3 - < job.py} records what {@code job.py} imports; {@code /dev/null}
+ * by default); its stdout and stderr go to this process's stderr so a caller's stdout stays clean.
+ * Thread-safe (no state).
  */
 public final class StraceRecorder {
   // Quoted strings and fd paths are matched possessively, run by run: a hostile 100 kB name must
