@@ -176,32 +176,10 @@ public final class ClosureCapture {
         symlinks,
         directories(),
         new Launch(argv, options.envFilter().apply(env), cwd));
-    reportDropped(manifest);
+    DroppedProgram.report(dropped, manifest, warnings);
     List<String> order = new ArrayList<>(reasons.keySet());
     return new Capture(manifest, order, Map.copyOf(shownAs), List.copyOf(warnings), exit,
         Collections.unmodifiableSortedSet(new TreeSet<>(leftOutWritten)));
-  }
-
-  /**
-   * Warns about each dropped program that the closure does not hold at that path by other means
-   * (the entry itself lies under {@code /home}, say); fails when the entry's own process ran one.
-   */
-  private void reportDropped(Manifest manifest) throws ExcludedProgramException {
-    List<DroppedProgram> fatal = new ArrayList<>();
-    Set<String> told = new HashSet<>();
-    for (DroppedProgram d : dropped) {
-      if (manifest.resolve(d.path()).isPresent() || !told.add(d.path())) {
-        continue;
-      }
-      warnings.add("left out " + d.describe() + ", which the recording run executed; a node will not have it"
-          + " (--trace-include " + d.keptBy() + " keeps it)");
-      if (d.byEntryProcess()) {
-        fatal.add(d);
-      }
-    }
-    if (!fatal.isEmpty()) {
-      throw new ExcludedProgramException(fatal, warnings);
-    }
   }
 
   private int record(String program, List<String> argv, Map<String, String> env, String cwd,

@@ -1,5 +1,10 @@
 package org.closurecache.core.capture;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.ManifestPaths;
 
 /**
@@ -18,6 +23,33 @@ public record DroppedProgram(String path, String excludedBy, String interpreterO
       throw new IllegalArgumentException("path and excluding prefix must not be null");
     }
     path = java.nio.file.Path.of(path).normalize().toString();  // "/a/./b" as the manifest would name it
+  }
+
+  /**
+   * Adds a warning for each dropped program that {@code manifest} does not hold at that path by
+   * other means (the entry itself lies under {@code /home}, say), once per path; fails when the
+   * entry's own process ran one.
+   */
+  static void report(List<DroppedProgram> dropped, Manifest manifest, List<String> warnings)
+      throws ExcludedProgramException {
+    List<DroppedProgram> fatal = new ArrayList<>();
+    Set<String> told = new HashSet<>();
+    Set<String> fatalPaths = new HashSet<>();
+    for (DroppedProgram d : dropped) {
+      if (manifest.resolve(d.path()).isPresent()) {
+        continue;
+      }
+      if (told.add(d.path())) {
+        warnings.add("left out " + d.describe() + ", which the recording run executed; a node will not have it"
+            + " (--trace-include " + d.keptBy() + " keeps it)");
+      }
+      if (d.byEntryProcess() && fatalPaths.add(d.path())) {
+        fatal.add(d);
+      }
+    }
+    if (!fatal.isEmpty()) {
+      throw new ExcludedProgramException(fatal, warnings);
+    }
   }
 
   /** The prefix a {@code --trace-include} would need to keep it: its own directory. */

@@ -51,7 +51,7 @@ class CaptureScriptsIT {
     return cmd;
   }
 
-  static Manifest manifest(Run r) {
+  static Manifest manifest(Run r) throws Exception {
     assertEquals(0, r.status(), r.err());
     return ManifestCodec.parse(r.out().strip().getBytes(StandardCharsets.UTF_8));
   }
