@@ -10,10 +10,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.ManifestCodec;
 import org.closurecache.core.manifest.Reason;
+import org.closurecache.core.sign.KeyFiles;
+import org.closurecache.server.config.ServerConfig;
+import org.closurecache.server.http.CacheServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,6 +64,26 @@ class CaptureScriptsIT {
   void closure_throughTheScriptFromACleanEnvironment_recordsExactlyTheCallersVariables() throws Exception {
     Manifest m = manifest(run(CLEAN, null, script("closure", "--json", "--", "/bin/true")));
     assertEquals(CLEAN, m.launch().env(), "no PWD, SHLVL or _ from the script's bash");
+  }
+
+  @Test
+  void publish_throughTheScriptFromACleanEnvironment_publishesTheManifestClosureShows() throws Exception {
+    KeyFiles.writeKeyPair(dir.resolve("publisher"), false);
+    Path tokens = Files.writeString(dir.resolve("tokens"), "write capture-scripts-it-token-0123456789\n");
+    Path tokenFile = Files.writeString(dir.resolve("token"), "capture-scripts-it-token-0123456789\n");
+    Map<String, String> settings = new TreeMap<>(Map.of("store", dir.resolve("store").toString(),
+        "listen", "127.0.0.1:0", "tokens-file", tokens.toString(),
+        "publisher-keys", dir.resolve("publisher.pub").toString(), "shutdown-grace", "1s"));
+    try (CacheServer master = CacheServer.start(ServerConfig.defaults().with(settings, dir))) {
+      Run published = run(CLEAN, null, script("publish", "--quiet", "--master", master.baseUrl(), "--key",
+          dir.resolve("publisher.key").toString(), "--token-file", tokenFile.toString(), "--", "/bin/true"));
+      assertEquals(0, published.status(), published.err());
+      Manifest shown = manifest(run(CLEAN, null, script("closure", "--json", "--", "/bin/true")));
+      assertEquals(CLEAN, shown.launch().env());
+      List<String> lines = published.out().lines().toList();
+      assertEquals(ManifestCodec.digest(shown).toString(), lines.get(lines.size() - 1),
+          "publish recorded the same launch, the caller's environment and nothing more");
+    }
   }
 
   @Test
