@@ -47,6 +47,11 @@ final class Failover {
     this.attempts = attempts;
   }
 
+  /** {@code master} was found to have sent bad bytes after its attempt had ended: marked down like a failure. */
+  void blame(URI master) {
+    health.markDown(master);
+  }
+
   <T> T run(String what, Attempt<T> attempt) throws IOException {
     List<String> failures = new ArrayList<>();
     for (int round = 1; round <= attempts; round++) {

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.sign.SignedManifest;
@@ -50,7 +51,9 @@ import org.closurecache.core.sign.TagRecord;
  * file already holds N bytes (an earlier call was interrupted) or a transfer breaks after N bytes,
  * the next attempt — on the same or the next master — asks for {@code Range: bytes=N-}; the prefix
  * is hashed once and the new bytes are added to the same hash. A 200 to a Range request means start
- * over. A digest mismatch empties the file and the object is fetched again from the next master.
+ * over. A digest mismatch empties the file and the object is fetched again from the next master;
+ * a mismatch on a resumed object is first retried from byte 0 at the same master, and if that copy
+ * verifies, the masters whose bytes it had been resumed onto are the ones marked down.
  * The file is not synced: the caller renames (and syncs) it once this returns.
  *
  * <p><b>Writes</b> go to the first master that is up, with the same failover, so publishers should
@@ -222,10 +225,36 @@ public final class MasterClient implements AutoCloseable {
    * whole verified object no request is made: the first configured master, 0 bytes, resumed.
    */
   public Fetched fetchObject(Digest digest, long expectedSize, Path target) throws IOException {
+    return fetchObject(digest, expectedSize, target, delta -> {});
+  }
+
+  /**
+   * As {@link #fetchObject(Digest, long, Path)}, telling {@code held} each change in the bytes the
+   * target holds as they stream (a prefix kept from before included; negative when bytes that did
+   * not verify are thrown away), so progress can move within one large object. At a normal return
+   * the deltas add up to {@code expectedSize}. Called on this thread.
+   */
+  public Fetched fetchObject(Digest digest, long expectedSize, Path target, LongConsumer held) throws IOException {
     if (expectedSize < 0) {
       throw new IllegalArgumentException("expectedSize must be zero or more, got " + expectedSize);
     }
-    try (ObjectDownload d = ObjectDownload.open(digest, expectedSize, target, this::count)) {
+    ObjectDownload.Listener listener = new ObjectDownload.Listener() {
+      @Override
+      public void received(URI master, long n) {
+        count(master, n);
+      }
+
+      @Override
+      public void held(long delta) {
+        held.accept(delta);
+      }
+
+      @Override
+      public void blamed(URI master, String why) {
+        failover.blame(master);
+      }
+    };
+    try (ObjectDownload d = ObjectDownload.open(digest, expectedSize, target, listener)) {
       if (d.completeAlready()) {
         return new Fetched(options.masters().get(0), 0, true);
       }
