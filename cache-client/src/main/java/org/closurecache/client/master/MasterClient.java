@@ -8,6 +8,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -181,25 +182,69 @@ public final class MasterClient implements AutoCloseable {
 
   /** The signed manifest envelope named {@code digest}, checked to be that manifest; empty if no master has it. */
   public Optional<byte[]> getManifest(Digest digest) throws IOException {
-    return getDocument("manifest " + digest, "/v1/manifests/" + digest, SignedManifest.MAX_BYTES, bytes -> {
-      Digest actual = SignedManifest.parse(bytes).manifestDigest();
-      if (!actual.equals(digest)) {
-        throw new org.closurecache.core.digest.DigestMismatchException("manifest", digest, actual);
+    return getManifest(digest, (envelope, bytes) -> bytes);
+  }
+
+  /**
+   * The manifest named {@code digest} as the first master that serves one {@code accept} takes:
+   * each master's envelope is parsed once and checked to be that manifest, then handed to
+   * {@code accept} (to verify its signatures, say). A {@link DocumentRejectedException} or a
+   * signature failure from {@code accept} is that master's failure and the next one is asked; empty
+   * if every master answered 404.
+   */
+  public <T> Optional<T> getManifest(Digest digest, DocumentCheck<SignedManifest, T> accept) throws IOException {
+    String what = "manifest " + digest;
+    return getDocument(what, "/v1/manifests/" + digest, SignedManifest.MAX_BYTES, bytes -> {
+      SignedManifest envelope = SignedManifest.parse(bytes);
+      if (!envelope.manifestDigest().equals(digest)) {
+        throw new org.closurecache.core.digest.DigestMismatchException("manifest", digest, envelope.manifestDigest());
       }
+      return checked(what, accept, envelope, bytes);
     });
   }
 
   /** The current signed tag {@code name} as the first master that has it serves it (not verified here); empty if none has it. */
   public Optional<byte[]> getTag(String name) throws IOException {
+    return getTag(name, (tag, bytes) -> bytes);
+  }
+
+  /**
+   * The tag {@code name} as the first master that serves one {@code accept} takes (it verifies
+   * the signature, the name and the revision); as for {@link #getManifest(Digest, DocumentCheck)},
+   * a rejection moves on to the next master.
+   */
+  public <T> Optional<T> getTag(String name, DocumentCheck<SignedTag, T> accept) throws IOException {
     TagRecord.requireValidName(name);
-    return getDocument("tag " + name, "/v1/tags/" + name, SignedTag.MAX_BYTES, SignedTag::parse);
+    String what = "tag " + name;
+    return getDocument(what, "/v1/tags/" + name, SignedTag.MAX_BYTES,
+        bytes -> checked(what, accept, SignedTag.parse(bytes), bytes));
   }
 
-  private interface Check {
-    void accept(byte[] body) throws IOException;
+  /**
+   * Accepts or rejects one master's copy of a document: {@code parsed} is the envelope, {@code bytes}
+   * its bytes as served. Throw {@link DocumentRejectedException} (or let a signature failure out) to
+   * have the next master asked.
+   */
+  @FunctionalInterface
+  public interface DocumentCheck<D, T> {
+    T accept(D parsed, byte[] bytes) throws IOException, GeneralSecurityException;
   }
 
-  private Optional<byte[]> getDocument(String what, String path, int max, Check check) throws IOException {
+  private static <D, T> T checked(String what, DocumentCheck<D, T> accept, D parsed, byte[] bytes) throws IOException {
+    try {
+      return accept.accept(parsed, bytes);
+    } catch (GeneralSecurityException e) {
+      throw new DocumentRejectedException(what + " is not signed by a trusted key: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new DocumentRejectedException(what + " is refused: " + e.getMessage(), e);
+    }
+  }
+
+  private interface Check<T> {
+    T accept(byte[] body) throws IOException;
+  }
+
+  private <T> Optional<T> getDocument(String what, String path, int max, Check<T> check) throws IOException {
     try {
       return Optional.of(run("download of " + what, m -> {
         try (Transport.Answer a = transport.send(m, transport.request(m, path).GET().build(),
@@ -207,9 +252,8 @@ public final class MasterClient implements AutoCloseable {
           if (a.status() != 200) {
             throw transport.unexpected(a, true);
           }
-          byte[] body = a.body().readAll(max, options.stallTimeout());
-          check.accept(body); // a malformed or wrong document is this master's failure
-          return body;
+          // a malformed, wrong or untrusted document is this master's failure
+          return check.accept(a.body().readAll(max, options.stallTimeout()));
         }
       }));
     } catch (Failover.NotHere e) {
