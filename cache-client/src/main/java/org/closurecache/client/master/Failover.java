@@ -79,7 +79,7 @@ final class Failover {
           }
           health.markDown(master);
           failures.add(master + ": " + describe(e));
-          rejectedOnly &= e instanceof DocumentRejectedException;
+          rejectedOnly &= e instanceof DocumentRejectedException || e instanceof NotAMasterException;
         }
       }
       if (notHere == order.size()) {
@@ -104,7 +104,7 @@ final class Failover {
         && String.valueOf(e.getMessage()).contains("connect")) {
       return "connect timed out";
     }
-    if (e instanceof DocumentRejectedException) {
+    if (e instanceof DocumentRejectedException || e instanceof NotAMasterException) {
       return e.getMessage();
     }
     String kind = e.getClass().getSimpleName();

@@ -257,7 +257,30 @@ public final class MasterClient implements AutoCloseable {
         }
       }));
     } catch (Failover.NotHere e) {
+      requireMasters("download of " + what);
       return Optional.empty();
+    }
+  }
+
+  /**
+   * After every master answered 404: fails, naming them, if some of them are not closure-cache
+   * masters at all (the master under a wrong path prefix answers 404 in its own JSON too), since
+   * "not found" would then mislead.
+   */
+  private void requireMasters(String what) throws IOException {
+    List<String> notMasters = new ArrayList<>();
+    List<String> masters = new ArrayList<>();
+    for (URI m : options.masters()) {
+      Optional<String> why = transport.notAMaster(m);
+      if (why.isPresent()) {
+        notMasters.add(m + ": " + why.get());
+      } else {
+        masters.add(m.toString());
+      }
+    }
+    if (!notMasters.isEmpty()) {
+      throw new NotAMasterException(what + " failed: " + String.join("; ", notMasters)
+          + (masters.isEmpty() ? "" : "; not found on " + String.join(", ", masters)));
     }
   }
 
@@ -307,6 +330,7 @@ public final class MasterClient implements AutoCloseable {
         return new Fetched(m, d.received(), d.resumed());
       });
     } catch (Failover.NotHere e) {
+      requireMasters("fetch of " + digest);
       throw new MasterRefusedException(options.masters().get(options.masters().size() - 1), "GET /v1/objects/"
           + digest, 404, "not-found", e.getMessage(), "");
     }

@@ -178,10 +178,6 @@ final class Transport implements AutoCloseable {
    */
   IOException unexpected(Answer a, boolean notFoundIsAbsence) {
     int s = a.status();
-    if (s == 404 && notFoundIsAbsence) {
-      a.close(); // the body says nothing more; do not wait for it
-      return new Failover.NotHere("404 not-found");
-    }
     byte[] raw;
     try {
       raw = a.body().readAll(MAX_ERROR_BODY, options.stallTimeout());
@@ -200,10 +196,44 @@ final class Transport implements AutoCloseable {
     } catch (IOException notJson) {
       // a proxy's HTML error page: keep the raw text as the message
     }
+    if (s == 404 && notFoundIsAbsence) {
+      // the master's 404s carry its JSON error; a web server's or proxy's own page means the URL is wrong
+      return code.equals("http-404") ? new NotAMasterException(notAMaster(a.request() + " answered 404 without the"
+          + " API's JSON error body")) : new Failover.NotHere("404 not-found");
+    }
     if (s >= 400 && s < 500 && s != 408 && s != 429) {
       return new MasterRefusedException(a.master(), a.request(), s, code, message, text);
     }
     return new IOException("answered " + s + " " + code + (message.isBlank() ? "" : ": " + message.strip()));
+  }
+
+  /**
+   * Why {@code master} is not a closure-cache master, if it answers {@code GET /healthz} but not as
+   * one does (200 with a JSON {@code status}); empty if it is one, or if the question cannot be
+   * settled (no answer at all). Asked only after every master said 404, to tell a wrong URL path
+   * from a missing tag.
+   */
+  java.util.Optional<String> notAMaster(URI master) {
+    HttpRequest req = request(master, "/healthz").GET().build();
+    try (Answer a = send(master, req, options.requestTimeout(), null)) {
+      byte[] raw = a.body().readAll(MAX_ERROR_BODY, options.stallTimeout());
+      if (a.status() == 200) {
+        try {
+          if (CanonicalJson.parse(raw, MAX_ERROR_BODY, "health answer").path("status").isTextual()) {
+            return java.util.Optional.empty();
+          }
+        } catch (IOException notJson) {
+          // an HTML page where the master's health answer should be
+        }
+      }
+      return java.util.Optional.of(notAMaster(a.request() + " answered " + a.status() + ", not the master's health"));
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static String notAMaster(String evidence) {
+    return "not a closure-cache master (" + evidence + "; check the URL and its path)";
   }
 
   @Override
