@@ -178,8 +178,13 @@ public final class Puller {
       parts.add(CompletableFuture.supplyAsync(() -> {
         try {
           var temp = cache.layout().newTempFile();
-          master.fetchObject(d, sizes.get(d), temp);
-          progress.advance(1, sizes.get(d));
+          // bytes move the progress as they stream, so one large object does not freeze it
+          master.fetchObject(d, sizes.get(d), temp, held -> {
+            if (held != 0) {
+              progress.advance(0, held);
+            }
+          });
+          progress.advance(1, 0);
           return new Staged(d, temp, sizes.get(d), Optional.ofNullable(presentations.get(d)));
         } catch (IOException e) {
           throw new CompletionException(e);
