@@ -18,7 +18,7 @@ public final class MasterRefusedException extends IOException {
 
   public MasterRefusedException(URI master, String request, int status, String code, String apiMessage, String body) {
     super(master + " refused " + request + ": " + status + " " + code
-        + (apiMessage == null || apiMessage.isEmpty() ? "" : ": " + apiMessage) + hint(status));
+        + (apiMessage == null || apiMessage.isEmpty() ? "" : ": " + apiMessage) + hint(status, code));
     this.master = master;
     this.status = status;
     this.code = code;
@@ -42,7 +42,10 @@ public final class MasterRefusedException extends IOException {
     return body;
   }
 
-  private static String hint(int status) {
+  private static String hint(int status, String code) {
+    if (status == 403 && code.equals("untrusted-signature")) {
+      return ""; // the token was fine; the master's own message says which keys it trusts
+    }
     return switch (status) {
       case 401 -> " (configure a token the master knows)";
       case 403 -> " (the token lacks the role: uploads need a write token)";

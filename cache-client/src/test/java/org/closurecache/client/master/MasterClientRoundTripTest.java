@@ -146,6 +146,9 @@ class MasterClientRoundTripTest {
         () -> client.putManifest(m.manifestDigest(), m.toBytes()));
     assertEquals(403, e.status());
     assertEquals("untrusted-signature", e.code());
+    // the key is the problem, not the token: the hint must not send the publisher to its token roles
+    assertFalse(e.getMessage().contains("token"), e.getMessage());
+    assertTrue(e.getMessage().contains("trusted key ids are"), e.getMessage());
   }
 
   @Test
@@ -160,6 +163,7 @@ class MasterClientRoundTripTest {
         MasterRefusedException e = assertThrows(MasterRefusedException.class, () -> other.putObject(d, file));
         assertEquals(Integer.parseInt(c[1]), e.status());
         assertEquals(c[2], e.code());
+        assertTrue(e.getMessage().contains("token"), e.getMessage());
       }
     }
     assertEquals(List.of(d), client.missing(List.of(d)));
