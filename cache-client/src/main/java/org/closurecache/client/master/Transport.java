@@ -208,25 +208,18 @@ final class Transport implements AutoCloseable {
   }
 
   /**
-   * Why {@code master} is not a closure-cache master, if it answers {@code GET /healthz} but not as
-   * one does (200 with a JSON {@code status}); empty if it is one, or if the question cannot be
-   * settled (no answer at all). Asked only after every master said 404, to tell a wrong URL path
-   * from a missing tag.
+   * Why {@code master} is not a closure-cache master, if a route every master has (the missing
+   * query, asked about no objects) answers 404 under it too; empty otherwise, or if the question
+   * cannot be settled (no answer, or a refusal a read-only proxy might give). Asked only after
+   * every master said 404, to tell a wrong URL path from a missing tag, manifest or object.
    */
   java.util.Optional<String> notAMaster(URI master) {
-    HttpRequest req = request(master, "/healthz").GET().build();
+    HttpRequest req = request(master, "/v1/objects/missing").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("[]", StandardCharsets.UTF_8)).build();
     try (Answer a = send(master, req, options.requestTimeout(), null)) {
-      byte[] raw = a.body().readAll(MAX_ERROR_BODY, options.stallTimeout());
-      if (a.status() == 200) {
-        try {
-          if (CanonicalJson.parse(raw, MAX_ERROR_BODY, "health answer").path("status").isTextual()) {
-            return java.util.Optional.empty();
-          }
-        } catch (IOException notJson) {
-          // an HTML page where the master's health answer should be
-        }
-      }
-      return java.util.Optional.of(notAMaster(a.request() + " answered " + a.status() + ", not the master's health"));
+      a.body().readAll(MAX_ERROR_BODY, options.stallTimeout()); // drain, so the connection is reused
+      return a.status() == 404 ? java.util.Optional.of(notAMaster(a.request() + " answered 404 as well"))
+          : java.util.Optional.empty();
     } catch (IOException e) {
       return java.util.Optional.empty();
     }
