@@ -44,9 +44,14 @@ import org.closurecache.core.sign.TagRecord;
  * <p>A 404 on a read means "this one lacks it" (a proxy or mirror may), not "down": the next
  * master is asked. If every master answers 404, manifests and tags are {@link Optional#empty()} and
  * {@link #fetchObject} throws {@link MasterRefusedException} with status 404, code
- * {@code not-found}, saying it is on no master. Other 4xx answers (401/403 credentials, a bad
- * signature, a stale tag revision, missing objects, a digest mismatch on upload) throw
- * {@link MasterRefusedException} at once: another master would refuse the same request.
+ * {@code not-found}, saying it is on no master. A 404 without the API's JSON error body is not a
+ * master's (a web server at a wrong path): that URL fails like a 5xx. And when every master said
+ * 404, a URL under which even the missing query answers 404 (the master under a wrong path prefix)
+ * makes the call fail with {@link NotAMasterException} rather than answer "not found". Other 4xx
+ * answers (401/403 credentials, a bad signature, a stale tag revision, missing objects, a digest
+ * mismatch on upload) throw {@link MasterRefusedException} at once: another master would refuse
+ * the same request. A tag or manifest the caller's {@link DocumentCheck} rejects is, like bytes
+ * that do not hash to their digest, that master's failure: the next one is asked.
  *
  * <p><b>Objects.</b> {@link #fetchObject} streams into the caller's temp file while hashing. If the
  * file already holds N bytes (an earlier call was interrupted) or a transfer breaks after N bytes,

@@ -23,7 +23,6 @@ import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
-import org.closurecache.core.sign.SignedTag;
 import org.closurecache.core.sign.TagRecord;
 import org.closurecache.core.sign.TrustedKeys;
 
