@@ -322,7 +322,7 @@ public final class MasterClient implements AutoCloseable {
       }
 
       @Override
-      public void blamed(URI master, String why) {
+      public void blamed(URI master) {
         failover.blame(master);
       }
     };

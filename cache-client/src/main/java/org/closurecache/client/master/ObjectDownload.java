@@ -59,8 +59,8 @@ final class ObjectDownload implements AutoCloseable {
     /** The bytes held in the file changed by {@code delta}: up as bytes are written, down when they are thrown away. */
     void held(long delta);
 
-    /** {@code master} sent bytes that did not verify, found after another master's copy did. */
-    void blamed(URI master, String why);
+    /** {@code master} sent bytes that did not verify: found when another master's whole copy did. */
+    void blamed(URI master);
   }
 
   private ObjectDownload(Digest digest, long size, FileChannel file, Listener listener) {
@@ -133,10 +133,7 @@ final class ObjectDownload implements AutoCloseable {
       }
       // the bytes resumed onto may be the bad ones: judge this master by a whole copy of its own
       get(transport, master, options);
-      for (URI m : prefixFrom) {
-        listener.blamed(m, "sent bytes of " + digest + " that did not verify (found when " + master
-            + " resumed them; its whole copy verified)");
-      }
+      prefixFrom.forEach(listener::blamed);
     }
   }
 
