@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code cache-client gc}: shrink the node cache, least recently used first. */
@@ -26,10 +27,19 @@ final class GcCommand implements Callable<Integer> {
 
   @Mixin NodeOptions node;
 
+  private long maxSize() {
+    try {
+      return Units.parseSize(maxSize);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--max-size: " + e.getMessage());
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    Long given = maxSize != null ? maxSize() : null; // a usage error before anything is opened
     ClientSettings settings = node.settings();
-    long max = maxSize != null ? Units.parseSize(maxSize) : settings.quota().orElseThrow(() ->
+    long max = given != null ? given : settings.quota().orElseThrow(() ->
         new IllegalArgumentException("give --max-size SIZE or set a quota (CLOSURE_CACHE_QUOTA)"));
     try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
       for (var launched : RunningJobs.lastLaunched(cache.layout()).entrySet()) {

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cache.Staged;
+import org.closurecache.client.master.DocumentRejectedException;
 import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.core.digest.Digest;
@@ -22,7 +23,6 @@ import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
-import org.closurecache.core.sign.SignedTag;
 import org.closurecache.core.sign.TagRecord;
 import org.closurecache.core.sign.TrustedKeys;
 
@@ -91,44 +91,57 @@ public final class Puller {
 
   private Digest resolveTag(String name) throws IOException {
     TagRecord.requireValidName(name);
-    byte[] bytes = master.getTag(name).orElseThrow(() -> new IOException("no tag \"" + name + "\" on any master"));
-    TagRecord record;
-    try {
-      record = SignedTag.parse(bytes).verify(trust);
-    } catch (GeneralSecurityException e) {
-      throw new IOException("tag \"" + name + "\" is not signed by a trusted key: " + e.getMessage(), e);
-    }
-    if (!record.name().equals(name)) {
-      throw new IOException("the master answered tag \"" + record.name() + "\" when asked for \"" + name + "\"");
-    }
-    // refuses a revision older than one this cache has accepted: a rollback
-    cache.recordTag(name, record.revision(), record.manifest(), bytes);
+    long seen = cache.tagRevision(name);
+    Optional<Digest> seenTarget = cache.tagTarget(name);
+    // checked per master, so a bad signature or a stale revision from one asks the next
+    Verified<TagRecord> tag = master.getTag(name, (signed, bytes) -> {
+      TagRecord record = signed.verify(trust);
+      if (!record.name().equals(name)) {
+        throw new DocumentRejectedException("answered tag \"" + record.name() + "\" when asked for \"" + name + "\"");
+      }
+      if (record.revision() < seen) {
+        throw new DocumentRejectedException("tag " + name + " revision " + record.revision()
+            + " is older than revision " + seen + ", which this cache has accepted (a rollback, or a mirror behind)");
+      }
+      if (record.revision() == seen && seenTarget.isPresent() && !seenTarget.get().equals(record.manifest())) {
+        throw new DocumentRejectedException("tag " + name + " revision " + seen + " names " + record.manifest()
+            + ", but this cache accepted it naming " + seenTarget.get());
+      }
+      return new Verified<>(bytes, record);
+    }).orElseThrow(() -> new IOException("no tag \"" + name + "\" on any master"));
+    TagRecord record = tag.value();
+    // refuses a revision older than one this cache has accepted: a rollback (a concurrent pull may have moved it)
+    cache.recordTag(name, record.revision(), record.manifest(), tag.bytes());
     return record.manifest();
   }
 
+  /** A document as a master served it, and what its checks made of it. */
+  private record Verified<T>(byte[] bytes, T value) {}
+
   private Manifest manifest(Digest digest) throws IOException {
     Optional<byte[]> known = cache.manifest(digest);
-    byte[] bytes = known.isPresent() ? known.get()
-        : master.getManifest(digest).orElseThrow(() -> new IOException("no manifest " + digest + " on any master"));
+    if (known.isEmpty()) {
+      // checked per master, so a bad signature from one asks the next
+      Verified<Manifest> fetched = master.getManifest(digest, (envelope, bytes) ->
+              new Verified<>(bytes, envelope.verify(trust)))
+          .orElseThrow(() -> new IOException("no manifest " + digest + " on any master"));
+      cache.putManifest(digest, fetched.bytes());
+      return fetched.value();
+    }
     SignedManifest envelope;
     try {
-      envelope = SignedManifest.parse(bytes);
+      envelope = SignedManifest.parse(known.get());
     } catch (JsonFormatException e) {
       throw new IOException("manifest " + digest + " is malformed: " + e.getMessage(), e);
     }
     if (!envelope.manifestDigest().equals(digest)) {
       throw new IOException("asked for manifest " + digest + " but got " + envelope.manifestDigest());
     }
-    Manifest manifest;
     try {
-      manifest = envelope.verify(trust);
+      return envelope.verify(trust);
     } catch (GeneralSecurityException e) {
       throw new IOException("manifest " + digest + " is not signed by a trusted key: " + e.getMessage(), e);
     }
-    if (known.isEmpty()) {
-      cache.putManifest(digest, bytes);
-    }
-    return manifest;
   }
 
   /** Fetches batch k+1 while batch k is being made durable. */
@@ -164,8 +177,13 @@ public final class Puller {
       parts.add(CompletableFuture.supplyAsync(() -> {
         try {
           var temp = cache.layout().newTempFile();
-          master.fetchObject(d, sizes.get(d), temp);
-          progress.advance(1, sizes.get(d));
+          // bytes move the progress as they stream, so one large object does not freeze it
+          master.fetchObject(d, sizes.get(d), temp, held -> {
+            if (held != 0) {
+              progress.advance(0, held);
+            }
+          });
+          progress.advance(1, 0);
           return new Staged(d, temp, sizes.get(d), Optional.ofNullable(presentations.get(d)));
         } catch (IOException e) {
           throw new CompletionException(e);
