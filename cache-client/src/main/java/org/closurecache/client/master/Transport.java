@@ -198,6 +198,10 @@ final class Transport implements AutoCloseable {
     }
     if (s == 404 && notFoundIsAbsence) {
       // the master's 404s carry its JSON error; a web server's or proxy's own page means the URL is wrong
+      if (code.equals("no-such-route")) {
+        // a master under a wrong path says so itself
+        return new NotAMasterException(notAMaster(a.request() + " is no route of the master's API (404 no-such-route)"));
+      }
       return code.equals("http-404") ? new NotAMasterException(notAMaster(a.request() + " answered 404 without the"
           + " API's JSON error body")) : new Failover.NotHere("404 not-found");
     }
