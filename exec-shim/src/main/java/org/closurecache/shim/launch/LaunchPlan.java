@@ -31,8 +31,11 @@ import org.closurecache.shim.view.ViewBuilder;
  * argv            the recorded argument vector, argv[0] first
  * env             the recorded environment, NAME=VALUE each
  * cwd             the recorded working directory
- * exec            the path namespace mode executes (argv[0] when the job's PATH lookup finds the
- *                 entry by it, else the entry path)
+ * exec            the path namespace mode executes: argv[0] when it leads to the entry (an absolute
+ *                 path, a bare name the job's PATH lookup finds, or a relative path such as
+ *                 ./job.py from the recorded working directory), else the entry path
+ * entry           the entry path: what the launcher executes instead of a relative exec when the
+ *                 job runs in another directory than the recorded one
  * isolated.args   bwrap options: the view's top-level entries on a fresh root, /proc, /dev, a
  *                 private /tmp with the view's own /tmp entries bound onto it, then --clearenv
  *                 and --setenv for the recorded environment
@@ -67,6 +70,7 @@ public final class LaunchPlan {
     line(planDir.resolve("cache"), cacheRoot.toString());
     line(planDir.resolve("cwd"), manifest.launch().cwd());
     line(planDir.resolve("exec"), execPath(manifest));
+    line(planDir.resolve("entry"), manifest.entry().path());
     strings(planDir.resolve("argv"), manifest.launch().argv());
     List<String> env = new ArrayList<>();
     List<String> envOptions = new ArrayList<>();
@@ -153,7 +157,8 @@ public final class LaunchPlan {
   /**
    * What bwrap should execute so the job sees the recorded {@code argv[0]}: bwrap has no way to
    * set argv[0] apart from the path it runs, so argv[0] is used when it leads to the entry (an
-   * absolute or a bare name the recorded PATH finds), else the entry's path.
+   * absolute path, a bare name the recorded PATH finds, or a path relative to the recorded working
+   * directory, which bwrap's execvp resolves against the job's directory), else the entry's path.
    */
   static String execPath(Manifest manifest) {
     String argv0 = manifest.launch().argv().get(0);
@@ -161,8 +166,12 @@ public final class LaunchPlan {
     if (argv0.startsWith("/")) {
       return manifest.resolve(argv0).equals(entry) ? argv0 : manifest.entry().path();
     }
-    if (argv0.contains("/") || argv0.isEmpty()) {
+    if (argv0.isEmpty()) {
       return manifest.entry().path();
+    }
+    if (argv0.contains("/")) {
+      // the recorded directory may be a recorded symlink's target or hold one: walk it as the kernel does
+      return manifest.resolve(manifest.launch().cwd() + "/" + argv0).equals(entry) ? argv0 : manifest.entry().path();
     }
     // bwrap finds a bare name with execvp(3) after --clearenv; without PATH glibc searches _CS_PATH.
     String path = manifest.launch().env().getOrDefault("PATH", "/bin:/usr/bin");

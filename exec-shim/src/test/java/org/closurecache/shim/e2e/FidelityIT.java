@@ -222,6 +222,58 @@ class FidelityIT {
     assertEquals(script + " in " + elsewhere + "\nscratch\n", moved.out());
   }
 
+  @Test
+  void scriptInTheWorkingDirectory_editedOnTheNode_thePublishedOneRunsAsItWasStarted(@TempDir Path dir)
+      throws Exception {
+    // Outside /tmp (whose paths a recording run leaves out), like a user's project directory.
+    Path work = Files.createTempDirectory(Path.of(System.getProperty("user.dir"), "target"), "fidelity-cwd-");
+    try {
+      Path job = work.resolve("job.py");
+      Files.writeString(job, String.join("\n",
+          "#!/usr/bin/python3",
+          "import os, sys",
+          "given = open('input.txt').read().strip() if os.path.exists('input.txt') else '-'",
+          "print('published script', sys.argv[0], open('data.txt').read().strip(), given)",
+          "open('out.txt', 'w').write('written by the job')",
+          ""));
+      Files.setPosixFilePermissions(job, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.writeString(work.resolve("data.txt"), "published data\n");
+      // input.txt is not there when the program is recorded: it is the node's, not the closure's
+      Digest d = site.publish(work, Site.PUBLISH_ENV, Site.Capture.TRACED, "./job.py");
+      Path cache = dir.resolve("cache");
+      Run published = Site.run(List.of("./job.py"), Site.PUBLISH_ENV, work);
+      assertOk(published);
+      assertEquals("published script ./job.py published data -\n", published.out());
+
+      // The node's copies are edited; its input changes; the job still writes its output here.
+      Files.writeString(job, "#!/bin/sh\necho edited script\n");
+      Files.writeString(work.resolve("data.txt"), "edited data\n");
+      Files.writeString(work.resolve("input.txt"), "node input\n");
+      Files.delete(work.resolve("out.txt"));
+      Run run = site.shim(cache, Map.of(), ISOLATED, d);
+      assertOk(run);
+      assertEquals("published script ./job.py published data node input\n", run.out(), run.err());
+      assertEquals("written by the job", Files.readString(work.resolve("out.txt")));
+      assertEquals("#!/bin/sh\necho edited script\n", Files.readString(job), "the node's file is left alone");
+
+      // Gone from the node: the published script still runs, through exec-view as well.
+      Files.delete(job);
+      Run gone = Site.view(cache, d, Map.of(), List.of("--mode", "namespace"));
+      assertOk(gone);
+      assertEquals("published script ./job.py published data node input\n", gone.out(), gone.err());
+
+      // From another directory ./job.py leads nowhere: the entry's absolute path runs instead.
+      Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));  // not inside the read-only view
+      Files.writeString(elsewhere.resolve("data.txt"), "other data\n");
+      Files.writeString(elsewhere.resolve("input.txt"), "other input\n");
+      Run moved = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", elsewhere.toString()));
+      assertOk(moved);
+      assertEquals("published script " + job + " other data other input\n", moved.out(), moved.err());
+    } finally {
+      Site.deleteTree(work);
+    }
+  }
+
   static final String SPAWN = String.join("\n",
       "import java.nio.file.Files;",
       "import java.nio.file.Path;",
