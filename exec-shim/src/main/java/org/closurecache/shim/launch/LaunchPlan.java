@@ -2,10 +2,12 @@ package org.closurecache.shim.launch;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,6 +46,13 @@ import org.closurecache.shim.view.ViewBuilder;
  *                 then the same environment options
  * loader.args     the cached ld.so and its options: --inhibit-cache --library-path DIRS
  * loader.exe      the entry's file inside the view (what ld.so runs), "" for a #! script
+ * pwd             "drop" when the recorded environment has no PWD (bwrap sets one: the helper
+ *                 removes it), else "keep"
+ * exec-helper     a 576-byte static x86_64 program, mode 0755, that the launcher runs between
+ *                 bwrap and the job (through /proc/self/fd/N) when the job's argv[0] is not the
+ *                 path executed or PWD must go: {@code exec-helper FD DROP_PWD PATH ARGV0 ARGS...}
+ *                 closes FD, drops PWD=... when DROP_PWD is 1, and execve(PATH, [ARGV0, ARGS...]).
+ *                 Its source, exec-helper.S, lies beside it in this package
  * </pre>
  *
  * Paths in the plan are absolute and name the view at its final place. Thread-safe (no state).
@@ -90,6 +99,23 @@ public final class LaunchPlan {
     strings(planDir.resolve("host.args"), host);
     strings(planDir.resolve("loader.args"), loaderArgs(manifest, finalRoot));
     line(planDir.resolve("loader.exe"), loaderExe(manifest, buildRoot, finalRoot));
+    line(planDir.resolve("pwd"), manifest.launch().env().containsKey("PWD") ? "keep" : "drop");
+    writeHelper(planDir.resolve("exec-helper"));
+  }
+
+  /** The exec helper's bytes, from this package's resources. */
+  static byte[] helper() throws IOException {
+    try (InputStream in = LaunchPlan.class.getResourceAsStream("exec-helper")) {
+      if (in == null) {
+        throw new IllegalStateException("exec-helper is missing from the exec-shim jar");
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  private static void writeHelper(Path file) throws IOException {
+    Files.write(file, helper());
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   /** Every top-level entry of the view on bwrap's fresh root: one bind per directory, never per file. */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.shim.e2e.Site.Run;
@@ -272,6 +273,30 @@ class FidelityIT {
     } finally {
       Site.deleteTree(work);
     }
+  }
+
+  @Test
+  void recordedWithoutPwd_andStartedAsARelativePath_theJobSeesNoPwdAndTheRecordedArgv0(@TempDir Path dir)
+      throws Exception {
+    // A scheduler's clean environment (no PWD), and ./perl started from /usr/bin.
+    String probe = "open my $f, '<', '/proc/self/cmdline' or die; local $/; my @argv = split /\\0/, <$f>;"
+        + " print \"argv0=$argv[0] exe=\", readlink('/proc/self/exe'), ' ',"
+        + " (exists $ENV{PWD} ? \"PWD=$ENV{PWD}\" : 'no PWD'), \"\\n\"";
+    Map<String, String> env = new TreeMap<>(Site.PUBLISH_ENV);
+    assertFalse(env.containsKey("PWD"));
+    Digest d = site.publishExactly(Path.of("/usr/bin"), env, Site.Capture.TRACED, "./perl", "-e", probe);
+    Path cache = dir.resolve("cache");
+    String perl = Path.of("/usr/bin/perl").toRealPath().toString();
+    Run host = Site.run(List.of("./perl", "-e", probe), env, Path.of("/usr/bin"));
+    assertEquals("argv0=./perl exe=" + perl + " no PWD\n", host.out(), host.err());
+
+    // In the recorded directory (bwrap runs ./perl itself; the helper only drops PWD), from
+    // another one (./perl leads nowhere there: the helper gives the job its argv[0]), and on the
+    // node's root.
+    assertSameRun(host, site.shim(cache, Map.of(), ISOLATED, d));
+    Run elsewhere = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", dir.toString()));
+    assertSameRun(host, elsewhere);
+    assertSameRun(host, Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--root", "host")));
   }
 
   static final String SPAWN = String.join("\n",

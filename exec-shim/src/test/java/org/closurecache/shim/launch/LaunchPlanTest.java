@@ -141,6 +141,20 @@ class LaunchPlanTest {
   }
 
   @Test
+  void write_saysWhetherToDropPwd_andShipsTheExecHelperRunnableByEveryone() throws IOException {
+    Path without = ViewBuilder.planOf(buildView(python().build()));
+    assertEquals("drop\n", Files.readString(without.resolve("pwd")), "the recorded environment has no PWD");
+    assertEquals("/usr/bin/python3\n", Files.readString(without.resolve("entry")));
+    assertArrayEquals(LaunchPlan.helper(), Files.readAllBytes(without.resolve("exec-helper")));
+    assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"),
+        Files.getPosixFilePermissions(without.resolve("exec-helper")));
+    assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"),
+        Files.getPosixFilePermissions(without.resolve("argv")));
+    Path with = ViewBuilder.planOf(buildView(python().env("PWD", "/srv").build()));
+    assertEquals("keep\n", Files.readString(with.resolve("pwd")));
+  }
+
+  @Test
   void isolatedBinds_bindsEachTopLevelDirectoryOnceAndRecreatesTopLevelSymlinks() throws IOException {
     Path view = buildView(python().build());
 
