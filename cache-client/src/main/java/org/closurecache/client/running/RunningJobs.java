@@ -7,6 +7,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -25,10 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.closurecache.client.cache.CacheLayout;
-import org.closurecache.client.cache.FileTrees;
 import org.closurecache.core.digest.Digest;
 
 /**
@@ -51,8 +52,9 @@ import org.closurecache.core.digest.Digest;
  * its owner can write has nothing in it its owner did not put there, and the sticky bit keeps
  * anyone else from renaming or removing it. A name taken first by another user (a directory named
  * {@code 0} owned by uid 65534, a symlink) is an <em>impostor</em>: no mark in it is trusted, the
- * launcher of that uid warns and writes none, and {@link #inUse} removes it (never following a
- * symlink) when it has the right to, as root does.
+ * launcher of that uid warns and writes none, and {@link #inUse} frees the name when it has the
+ * right to, as root does: it unlinks the entry, or renames a directory with something in it to
+ * {@code running/.impostor-<uid>-<random>}, never walking into it or following a symlink.
  *
  * <p><b>Trust.</b> A user directory counts only when it is a directory (not a symlink), its name
  * is its owner's uid and neither its group nor others may write it. A mark in it counts only when
@@ -246,15 +248,35 @@ public final class RunningJobs {
           out.add(new UserDir(entry, uid));
         } else if (removeImpostors && ((Number) a.get().get("uid")).longValue() != uid) {
           // another user took this uid's name: its real owner's launcher cannot mark anything until it goes
-          try {
-            FileTrees.delete(entry);
-          } catch (AccessDeniedException notRoot) {
-            // only root may remove another user's entry from a sticky directory
-          }
+          removeImpostor(entry, uid);
         }
       }
     }
     return out;
+  }
+
+  /**
+   * Frees the name of an entry another user planted under a uid's name. Never walks into it (a
+   * tree its owner can change while root deletes in it would let it redirect the deletion): a
+   * symlink, file or empty directory is unlinked; a directory with something in it is renamed to
+   * {@code running/.impostor-<uid>-<random>}, a name no launcher or gc looks at.
+   */
+  private static void removeImpostor(Path entry, long uid) throws IOException {
+    try {
+      Files.delete(entry);
+    } catch (DirectoryNotEmptyException full) {
+      Path aside = entry.resolveSibling(".impostor-" + uid + "-"
+          + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
+      try {
+        Files.move(entry, aside, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AccessDeniedException notRoot) {
+        // only root may move another user's entry in a sticky directory
+      }
+    } catch (AccessDeniedException notRoot) {
+      // only root may remove another user's entry from a sticky directory
+    } catch (NoSuchFileException gone) {
+      // its owner removed it
+    }
   }
 
   private static boolean trustedUserDir(Path dir, long uid) throws IOException {

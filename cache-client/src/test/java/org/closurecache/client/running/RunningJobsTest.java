@@ -362,7 +362,11 @@ class RunningJobsTest {
       Path impostor = userDirOwnedBy(layout, 0, NOBODY);
       ownedBy(NOBODY, impostor.resolve(name), start);
       assertEquals(Set.of(), RunningJobs.inUse(layout));
-      assertFalse(Files.exists(impostor, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the impostor is removed");
+      assertFalse(Files.exists(impostor, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the impostor's name is freed");
+      try (var aside = Files.list(layout.runningDir())) {
+        assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith(".impostor-0-")),
+            "moved aside whole, never walked into");
+      }
 
       Path rootsOwn = userDirOwnedBy(layout, 0, 0);
       ownedBy(NOBODY, rootsOwn.resolve(name), start);
