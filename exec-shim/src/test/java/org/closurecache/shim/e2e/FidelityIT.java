@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.shim.e2e.Site.Run;
+import org.closurecache.shim.view.ViewBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -297,6 +298,11 @@ class FidelityIT {
     Run elsewhere = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", dir.toString()));
     assertSameRun(host, elsewhere);
     assertSameRun(host, Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--root", "host")));
+
+    // A view planned before the helper existed still runs, as it always did.
+    Files.delete(ViewBuilder.planOf(Site.viewDir(cache, d)).resolve("exec-helper"));
+    Run old = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", dir.toString()));
+    assertEquals("argv0=/usr/bin/perl exe=" + perl + " PWD=" + dir + "\n", old.out(), old.err());
   }
 
   static final String SPAWN = String.join("\n",
