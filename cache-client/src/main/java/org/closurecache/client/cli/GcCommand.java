@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code cache-client gc}: shrink the node cache, least recently used first. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
-    description = {"Evicts closures, least recently used first, until the cache's objects take at most --max-size (default: the quota setting), removing their views with them. Never evicts a pinned closure, one a job is running from (it holds a lock on running/<manifest>, or wrote running/<manifest>.<pid>), or an object a kept closure shares.",
+    description = {"Evicts closures, least recently used first, until the cache's objects take at most --max-size (default: the quota setting), removing their views with them. Never evicts a pinned closure, one a job is running from (its launcher marked it in running/<uid>/ and still runs), or an object a kept closure shares.",
         "Also removes views of closures that are not complete here, view build and trash directories over an hour old, and variants no view links."})
 final class GcCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
