@@ -8,6 +8,8 @@
 # build time), instead of being extracted to /tmp by every run.
 # The JVM is $JAVA_HOME/bin/java when JAVA_HOME is set, else the first `java` on PATH.
 # CLOSURE_CACHE_JAVA_OPTS adds JVM options (for example -Xmx512m).
+# CC_JVM_PROPS (an array a calling script may fill, see cc_caller_environment) adds more.
+CC_JVM_PROPS=()
 
 cc_launch() {
   # The first run of a representative subcommand (CC_CDS_TRAINERS, set by the calling script)
@@ -67,7 +69,21 @@ cc_command() {
   # shellcheck disable=SC2206
   extra=(${CLOSURE_CACHE_JAVA_OPTS:-})
   cc_class_archive "$name" "$jar" "$java"
-  CC_COMMAND=("$java" -XX:+UseSerialGC "${heap[@]}" "${native[@]}" "${CC_CDS[@]}" "${extra[@]}" -jar "$jar" "$@")
+  CC_COMMAND=("$java" -XX:+UseSerialGC "${heap[@]}" "${native[@]}" "${CC_CDS[@]}" "${extra[@]}" \
+    "${CC_JVM_PROPS[@]}" -jar "$jar" "$@")
+}
+
+# Hands the JVM the environment this script was started with, as the caller passed it: bash adds
+# PWD, SHLVL and _ to what it passes on, and a capture records the environment. The kernel keeps
+# the block this process was exec'd with in /proc/$$/environ; it goes to the JVM NUL-separated
+# through a pipe (never a file: it may hold secrets), named by -Dclosurecache.callerEnvironment.
+# Costs one fork (the pipe's writer), so only the capture commands call it. Without /proc the JVM
+# falls back to its own environment.
+cc_caller_environment() {
+  local -a vars=()
+  mapfile -d '' -t vars 2>/dev/null < /proc/$$/environ || return 0
+  exec {CC_ENV_FD}< <(printf '%s\0' "${vars[@]}")
+  CC_JVM_PROPS+=("-Dclosurecache.callerEnvironment=/proc/self/fd/$CC_ENV_FD")
 }
 
 # Class-data sharing: the classes a command loads, archived by one run (-XX:ArchiveClassesAtExit)

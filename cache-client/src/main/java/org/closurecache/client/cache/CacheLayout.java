@@ -29,10 +29,8 @@ import org.closurecache.core.digest.Digest;
  *   lock                   held with an exclusive file lock by the one writing process; holds its
  *                          pid (mode 0600)
  *   quarantine/            files taken out of objects/ (corrupt or misplaced); never deleted (0700)
- *   running/               marks of jobs running from the cache (mode 1777: launchers run as any user)
- *   running/&lt;hex&gt;          a job runs manifest &lt;hex&gt; while some process holds a shared lock on it
- *   running/&lt;hex&gt;.&lt;pid&gt;    ... or while process &lt;pid&gt; with the start time written inside lives
- *                          (format in RunningJobs)
+ *   running/               marks of jobs running from the cache (mode 1777: launchers run as any user),
+ *                          one directory per user, running/&lt;uid&gt;/; RunningJobs owns what is inside
  *   views/&lt;manifest hex&gt;/   a view: root/ is the closure rebuilt at its original absolute paths as
  *                          hard links to object (or variant) files plus the recorded symlinks,
  *                          plan/ the launch plan files; built elsewhere (exec-shim) in
@@ -101,8 +99,8 @@ public final class CacheLayout {
   }
 
   /**
-   * Marks of jobs running from the cache ({@code running/<manifest hex>} lock files and {@code
-   * running/<manifest hex>.<pid>} files); see RunningJobs.
+   * Marks of jobs running from the cache, in one directory per user ({@code running/<uid>/});
+   * RunningJobs owns the layout inside.
    */
   public Path runningDir() {
     return root.resolve("running");

@@ -12,11 +12,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code cache-client gc}: shrink the node cache, least recently used first. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
-    description = {"Evicts closures, least recently used first, until the cache's objects take at most --max-size (default: the quota setting), removing their views with them. Never evicts a pinned closure, one a job is running from (it holds a lock on running/<manifest>, or wrote running/<manifest>.<pid>), or an object a kept closure shares.",
+    description = {"Evicts closures, least recently used first, until the cache's objects take at most --max-size (default: the quota setting), removing their views with them. Never evicts a pinned closure, one a job is running from (its launcher marked it in running/<uid>/ and still runs), or an object a kept closure shares.",
         "Also removes views of closures that are not complete here, view build and trash directories over an hour old, and variants no view links."})
 final class GcCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -26,10 +27,19 @@ final class GcCommand implements Callable<Integer> {
 
   @Mixin NodeOptions node;
 
+  private long maxSize() {
+    try {
+      return Units.parseSize(maxSize);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--max-size: " + e.getMessage());
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
+    Long given = maxSize != null ? maxSize() : null; // a usage error before anything is opened
     ClientSettings settings = node.settings();
-    long max = maxSize != null ? Units.parseSize(maxSize) : settings.quota().orElseThrow(() ->
+    long max = given != null ? given : settings.quota().orElseThrow(() ->
         new IllegalArgumentException("give --max-size SIZE or set a quota (CLOSURE_CACHE_QUOTA)"));
     try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
       for (var launched : RunningJobs.lastLaunched(cache.layout()).entrySet()) {

@@ -9,13 +9,20 @@ import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.master.MasterOptions;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.sign.TrustedKeys;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * Where the masters, the cache and the trusted keys are: flags here, else the environment, else
- * the config file, else defaults ({@link ClientSettings}).
+ * the config file, else defaults ({@link ClientSettings}). A bad {@code --master} is a usage error
+ * (exit 2); a bad value from the environment or a config file is a failure (exit 1) naming where
+ * it came from.
  */
 public final class NodeOptions {
+  @Spec(Spec.Target.MIXEE) CommandSpec command;
+
   @Option(names = "--master", paramLabel = "URL[,URL...]", description = "Masters or proxies, in order of preference (default http://127.0.0.1:7070; env CLOSURE_CACHE_MASTERS).")
   String masters;
 
@@ -40,6 +47,11 @@ public final class NodeOptions {
   public ClientSettings settings() throws Exception {
     Map<String, String> flags = new TreeMap<>();
     if (masters != null) {
+      try {
+        ClientSettings.parseMasters(masters);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(command.commandLine(), "--master: " + e.getMessage());
+      }
       flags.put("masters", masters);
     }
     if (cache != null) {

@@ -58,25 +58,35 @@ final class PullCommand implements Callable<Integer> {
     if (json) {
       var array = CanonicalJson.object().arrayNode();
       for (Puller.Result r : results) {
-        ObjectNode o = array.addObject();
-        o.put("manifest", r.manifest().toString());
-        r.tag().ifPresent(t -> o.put("tag", t));
-        o.put("objects", r.objects());
-        o.put("fetched", r.fetched());
-        o.put("present", r.present());
-        o.put("bytesFetched", r.bytesFetched());
-        o.put("millis", r.took().toMillis());
-        ObjectNode by = o.putObject("bytesByMaster");
-        r.bytesByMaster().forEach((uri, bytes) -> by.put(uri.toString(), bytes));
+        summary(array.addObject(), r);
       }
       out.println(new String(CanonicalJson.write(array), StandardCharsets.UTF_8));
     } else {
       for (Puller.Result r : results) {
-        out.printf(Locale.ROOT, "%s%s: %d objects, %d fetched (%s), %d already present, %.2f s%n", r.manifest(),
-            r.tag().map(t -> " (" + t + ")").orElse(""), r.objects(), r.fetched(), Progress.human(r.bytesFetched()),
-            r.present(), r.took().toMillis() / 1000.0);
+        out.println(line(r));
       }
     }
     out.flush();
+  }
+
+  /** The JSON fields of one pull's summary, into {@code o}. */
+  static ObjectNode summary(ObjectNode o, Puller.Result r) {
+    o.put("manifest", r.manifest().toString());
+    r.tag().ifPresent(t -> o.put("tag", t));
+    o.put("objects", r.objects());
+    o.put("fetched", r.fetched());
+    o.put("present", r.present());
+    o.put("bytesFetched", r.bytesFetched());
+    o.put("millis", r.took().toMillis());
+    ObjectNode by = o.putObject("bytesByMaster");
+    r.bytesByMaster().forEach((uri, bytes) -> by.put(uri.toString(), bytes));
+    return o;
+  }
+
+  /** One pull's summary for people. */
+  static String line(Puller.Result r) {
+    return String.format(Locale.ROOT, "%s%s: %d objects, %d fetched (%s), %d already present, %.2f s", r.manifest(),
+        r.tag().map(t -> " (" + t + ")").orElse(""), r.objects(), r.fetched(), Progress.human(r.bytesFetched()),
+        r.present(), r.took().toMillis() / 1000.0);
   }
 }

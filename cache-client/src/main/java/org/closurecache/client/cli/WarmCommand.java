@@ -1,5 +1,8 @@
 package org.closurecache.client.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +15,8 @@ import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.client.pull.Puller;
 import org.closurecache.client.settings.ClientSettings;
+import org.closurecache.core.cli.Cli;
+import org.closurecache.core.json.CanonicalJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,7 +29,8 @@ import picocli.CommandLine.Spec;
     name = "warm",
     mixinStandardHelpOptions = true,
     sortOptions = false,
-    description = {"Pulls every REF (and every line of --file; blank lines and # comments ignored) into the node cache, as 'pull' does; --pin keeps them from gc. Stops at the first that fails."},
+    description = {"Pulls every REF (and every line of --file; blank lines and # comments ignored) into the node cache, as 'pull' does; --pin keeps them from gc. A REF that fails does not stop the others: each failure is one line 'warm: REF: reason' on stderr, and the exit status is 1 if any failed.",
+        "--json prints, in every case, an array with one object per REF in order: \"ref\", \"ok\", and either the pull's summary (as 'pull --json') or \"error\"."},
     footer = {"", "Example:", "  cache-client warm --pin --file /etc/closure-cache/warm.list"})
 final class WarmCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -59,20 +65,39 @@ final class WarmCommand implements Callable<Integer> {
     }
     ClientSettings settings = node.settings();
     PrintWriter err = spec.commandLine().getErr();
-    List<Puller.Result> results = new ArrayList<>();
+    PrintWriter out = spec.commandLine().getOut();
+    ArrayNode summary = CanonicalJson.object().arrayNode();
+    int failed = 0;
     try (MasterClient master = node.master(settings);
         NodeCache cache = NodeOptions.openCache(settings, err)) {
       Puller puller = new Puller(master, cache, NodeOptions.trusted(settings), settings.parallelism());
       for (String ref : all) {
         Progress progress = json ? Progress.silent() : new Progress(err, System.console() != null, ref);
-        Puller.Result r = puller.pull(ref, progress);
-        if (pin) {
-          cache.pin(r.manifest());
+        ObjectNode entry = summary.addObject().put("ref", ref);
+        try {
+          Puller.Result r = puller.pull(ref, progress);
+          if (pin) {
+            cache.pin(r.manifest());
+          }
+          PullCommand.summary(entry.put("ok", true), r);
+          if (!json) {
+            out.println(PullCommand.line(r));
+            out.flush();
+          }
+        } catch (IOException | IllegalArgumentException e) {
+          // one ref's failure (absent, refused, unreachable) does not stop the others
+          failed++;
+          String reason = Cli.describe(e).replace('\n', ' ');
+          entry.put("ok", false).put("error", reason);
+          err.println(spec.commandLine().getCommandName() + ": " + ref + ": " + reason);
+          err.flush();
         }
-        results.add(r);
       }
     }
-    PullCommand.report(results, json, spec.commandLine().getOut());
-    return 0;
+    if (json) {
+      out.println(new String(CanonicalJson.write(summary), StandardCharsets.UTF_8));
+      out.flush();
+    }
+    return failed == 0 ? 0 : 1;
   }
 }

@@ -47,8 +47,14 @@ final class Failover {
     this.attempts = attempts;
   }
 
+  /** {@code master} was found to have sent bad bytes after its attempt had ended: marked down like a failure. */
+  void blame(URI master) {
+    health.markDown(master);
+  }
+
   <T> T run(String what, Attempt<T> attempt) throws IOException {
     List<String> failures = new ArrayList<>();
+    boolean rejectedOnly = true; // every failure a document this node refused, none a transport one
     for (int round = 1; round <= attempts; round++) {
       List<URI> order = health.order();
       int notHere = 0;
@@ -73,6 +79,7 @@ final class Failover {
           }
           health.markDown(master);
           failures.add(master + ": " + describe(e));
+          rejectedOnly &= e instanceof DocumentRejectedException || e instanceof NotAMasterException;
         }
       }
       if (notHere == order.size()) {
@@ -80,13 +87,27 @@ final class Failover {
             .toList()) + ")");
       }
     }
-    throw new MastersUnavailableException(what, failures);
+    throw new MastersUnavailableException(what, failures, rejectedOnly);
   }
 
-  /** One line naming the kind of failure; bare JDK messages ("null", "") say too little. */
+  /** One line naming the kind of failure; bare JDK messages ("null", "") and exception names say too little. */
   static String describe(IOException e) {
-    String kind = e instanceof ConnectException ? "connection refused or unreachable"
-        : e.getClass().getSimpleName();
+    if (e instanceof ConnectException c) {
+      // the JDK's messages add nothing ("Connection refused", or none) but exception names
+      return c.getCause() instanceof java.nio.channels.UnresolvedAddressException ? "unknown host"
+          : "connection refused or unreachable";
+    }
+    if (e instanceof java.net.UnknownHostException) {
+      return "unknown host";
+    }
+    if (e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.SocketTimeoutException
+        && String.valueOf(e.getMessage()).contains("connect")) {
+      return "connect timed out";
+    }
+    if (e instanceof DocumentRejectedException || e instanceof NotAMasterException) {
+      return e.getMessage();
+    }
+    String kind = e.getClass().getSimpleName();
     String msg = e.getMessage();
     if (msg == null || msg.isBlank()) {
       Throwable cause = e.getCause();

@@ -8,6 +8,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongConsumer;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.sign.SignedManifest;
@@ -42,15 +44,22 @@ import org.closurecache.core.sign.TagRecord;
  * <p>A 404 on a read means "this one lacks it" (a proxy or mirror may), not "down": the next
  * master is asked. If every master answers 404, manifests and tags are {@link Optional#empty()} and
  * {@link #fetchObject} throws {@link MasterRefusedException} with status 404, code
- * {@code not-found}, saying it is on no master. Other 4xx answers (401/403 credentials, a bad
- * signature, a stale tag revision, missing objects, a digest mismatch on upload) throw
- * {@link MasterRefusedException} at once: another master would refuse the same request.
+ * {@code not-found}, saying it is on no master. A 404 without the API's JSON error body is not a
+ * master's (a web server at a wrong path): that URL fails like a 5xx. And when every master said
+ * 404, a URL under which even the missing query answers 404 (the master under a wrong path prefix)
+ * makes the call fail with {@link NotAMasterException} rather than answer "not found". Other 4xx
+ * answers (401/403 credentials, a bad signature, a stale tag revision, missing objects, a digest
+ * mismatch on upload) throw {@link MasterRefusedException} at once: another master would refuse
+ * the same request. A tag or manifest the caller's {@link DocumentCheck} rejects is, like bytes
+ * that do not hash to their digest, that master's failure: the next one is asked.
  *
  * <p><b>Objects.</b> {@link #fetchObject} streams into the caller's temp file while hashing. If the
  * file already holds N bytes (an earlier call was interrupted) or a transfer breaks after N bytes,
  * the next attempt — on the same or the next master — asks for {@code Range: bytes=N-}; the prefix
  * is hashed once and the new bytes are added to the same hash. A 200 to a Range request means start
- * over. A digest mismatch empties the file and the object is fetched again from the next master.
+ * over. A digest mismatch empties the file and the object is fetched again from the next master;
+ * a mismatch on a resumed object is first retried from byte 0 at the same master, and if that copy
+ * verifies, the masters whose bytes it had been resumed onto are the ones marked down.
  * The file is not synced: the caller renames (and syncs) it once this returns.
  *
  * <p><b>Writes</b> go to the first master that is up, with the same failover, so publishers should
@@ -178,42 +187,69 @@ public final class MasterClient implements AutoCloseable {
 
   /** The signed manifest envelope named {@code digest}, checked to be that manifest; empty if no master has it. */
   public Optional<byte[]> getManifest(Digest digest) throws IOException {
-    return getDocument("manifest " + digest, "/v1/manifests/" + digest, SignedManifest.MAX_BYTES, bytes -> {
-      Digest actual = SignedManifest.parse(bytes).manifestDigest();
-      if (!actual.equals(digest)) {
-        throw new org.closurecache.core.digest.DigestMismatchException("manifest", digest, actual);
-      }
-    });
+    return getManifest(digest, (envelope, bytes) -> bytes);
   }
 
   /**
-   * As {@link #getManifest}, parsed: the envelope is parsed once, here (at the 32 MiB limit a
-   * parse is a large part of a pull's heap), and handed on parsed.
+   * The manifest named {@code digest} as the first master that serves one {@code accept} takes:
+   * each master's envelope is parsed once and checked to be that manifest, then handed to
+   * {@code accept} (to verify its signatures, say). A {@link DocumentRejectedException} or a
+   * signature failure from {@code accept} is that master's failure and the next one is asked; empty
+   * if every master answered 404.
    */
-  public Optional<SignedManifest> fetchManifest(Digest digest) throws IOException {
-    SignedManifest[] parsed = new SignedManifest[1];
-    Optional<byte[]> body = getDocument("manifest " + digest, "/v1/manifests/" + digest, SignedManifest.MAX_BYTES,
-        bytes -> {
-          parsed[0] = SignedManifest.parse(bytes);
-          Digest actual = parsed[0].manifestDigest();
-          if (!actual.equals(digest)) {
-            throw new org.closurecache.core.digest.DigestMismatchException("manifest", digest, actual);
-          }
-        });
-    return body.map(b -> parsed[0]);
+  public <T> Optional<T> getManifest(Digest digest, DocumentCheck<SignedManifest, T> accept) throws IOException {
+    String what = "manifest " + digest;
+    return getDocument(what, "/v1/manifests/" + digest, SignedManifest.MAX_BYTES, bytes -> {
+      SignedManifest envelope = SignedManifest.parse(bytes);
+      if (!envelope.manifestDigest().equals(digest)) {
+        throw new org.closurecache.core.digest.DigestMismatchException("manifest", digest, envelope.manifestDigest());
+      }
+      return checked(what, accept, envelope, bytes);
+    });
   }
 
   /** The current signed tag {@code name} as the first master that has it serves it (not verified here); empty if none has it. */
   public Optional<byte[]> getTag(String name) throws IOException {
+    return getTag(name, (tag, bytes) -> bytes);
+  }
+
+  /**
+   * The tag {@code name} as the first master that serves one {@code accept} takes (it verifies
+   * the signature, the name and the revision); as for {@link #getManifest(Digest, DocumentCheck)},
+   * a rejection moves on to the next master.
+   */
+  public <T> Optional<T> getTag(String name, DocumentCheck<SignedTag, T> accept) throws IOException {
     TagRecord.requireValidName(name);
-    return getDocument("tag " + name, "/v1/tags/" + name, SignedTag.MAX_BYTES, SignedTag::parse);
+    String what = "tag " + name;
+    return getDocument(what, "/v1/tags/" + name, SignedTag.MAX_BYTES,
+        bytes -> checked(what, accept, SignedTag.parse(bytes), bytes));
   }
 
-  private interface Check {
-    void accept(byte[] body) throws IOException;
+  /**
+   * Accepts or rejects one master's copy of a document: {@code parsed} is the envelope, {@code bytes}
+   * its bytes as served. Throw {@link DocumentRejectedException} (or let a signature failure out) to
+   * have the next master asked.
+   */
+  @FunctionalInterface
+  public interface DocumentCheck<D, T> {
+    T accept(D parsed, byte[] bytes) throws IOException, GeneralSecurityException;
   }
 
-  private Optional<byte[]> getDocument(String what, String path, int max, Check check) throws IOException {
+  private static <D, T> T checked(String what, DocumentCheck<D, T> accept, D parsed, byte[] bytes) throws IOException {
+    try {
+      return accept.accept(parsed, bytes);
+    } catch (GeneralSecurityException e) {
+      throw new DocumentRejectedException(what + " is not signed by a trusted key: " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new DocumentRejectedException(what + " is refused: " + e.getMessage(), e);
+    }
+  }
+
+  private interface Check<T> {
+    T accept(byte[] body) throws IOException;
+  }
+
+  private <T> Optional<T> getDocument(String what, String path, int max, Check<T> check) throws IOException {
     try {
       return Optional.of(run("download of " + what, m -> {
         try (Transport.Answer a = transport.send(m, transport.request(m, path).GET().build(),
@@ -221,13 +257,35 @@ public final class MasterClient implements AutoCloseable {
           if (a.status() != 200) {
             throw transport.unexpected(a, true);
           }
-          byte[] body = a.body().readAll(max, options.stallTimeout());
-          check.accept(body); // a malformed or wrong document is this master's failure
-          return body;
+          // a malformed, wrong or untrusted document is this master's failure
+          return check.accept(a.body().readAll(max, options.stallTimeout()));
         }
       }));
     } catch (Failover.NotHere e) {
+      requireMasters("download of " + what);
       return Optional.empty();
+    }
+  }
+
+  /**
+   * After every master answered 404: fails, naming them, if some of them are not closure-cache
+   * masters at all (the master under a wrong path prefix answers 404 in its own JSON too), since
+   * "not found" would then mislead.
+   */
+  private void requireMasters(String what) throws IOException {
+    List<String> notMasters = new ArrayList<>();
+    List<String> masters = new ArrayList<>();
+    for (URI m : options.masters()) {
+      Optional<String> why = transport.notAMaster(m);
+      if (why.isPresent()) {
+        notMasters.add(m + ": " + why.get());
+      } else {
+        masters.add(m.toString());
+      }
+    }
+    if (!notMasters.isEmpty()) {
+      throw new NotAMasterException(what + " failed: " + String.join("; ", notMasters)
+          + (masters.isEmpty() ? "" : "; not found on " + String.join(", ", masters)));
     }
   }
 
@@ -239,10 +297,36 @@ public final class MasterClient implements AutoCloseable {
    * whole verified object no request is made: the first configured master, 0 bytes, resumed.
    */
   public Fetched fetchObject(Digest digest, long expectedSize, Path target) throws IOException {
+    return fetchObject(digest, expectedSize, target, delta -> {});
+  }
+
+  /**
+   * As {@link #fetchObject(Digest, long, Path)}, telling {@code held} each change in the bytes the
+   * target holds as they stream (a prefix kept from before included; negative when bytes that did
+   * not verify are thrown away), so progress can move within one large object. At a normal return
+   * the deltas add up to {@code expectedSize}. Called on this thread.
+   */
+  public Fetched fetchObject(Digest digest, long expectedSize, Path target, LongConsumer held) throws IOException {
     if (expectedSize < 0) {
       throw new IllegalArgumentException("expectedSize must be zero or more, got " + expectedSize);
     }
-    try (ObjectDownload d = ObjectDownload.open(digest, expectedSize, target, this::count)) {
+    ObjectDownload.Listener listener = new ObjectDownload.Listener() {
+      @Override
+      public void received(URI master, long n) {
+        count(master, n);
+      }
+
+      @Override
+      public void held(long delta) {
+        held.accept(delta);
+      }
+
+      @Override
+      public void blamed(URI master) {
+        failover.blame(master);
+      }
+    };
+    try (ObjectDownload d = ObjectDownload.open(digest, expectedSize, target, listener)) {
       if (d.completeAlready()) {
         return new Fetched(options.masters().get(0), 0, true);
       }
@@ -251,6 +335,7 @@ public final class MasterClient implements AutoCloseable {
         return new Fetched(m, d.received(), d.resumed());
       });
     } catch (Failover.NotHere e) {
+      requireMasters("fetch of " + digest);
       throw new MasterRefusedException(options.masters().get(options.masters().size() - 1), "GET /v1/objects/"
           + digest, 404, "not-found", e.getMessage(), "");
     }

@@ -18,7 +18,7 @@ public final class MasterRefusedException extends IOException {
 
   public MasterRefusedException(URI master, String request, int status, String code, String apiMessage, String body) {
     super(master + " refused " + request + ": " + status + " " + code
-        + (apiMessage == null || apiMessage.isEmpty() ? "" : ": " + apiMessage) + hint(status));
+        + (apiMessage == null || apiMessage.isEmpty() ? "" : ": " + apiMessage) + hint(status, code));
     this.master = master;
     this.status = status;
     this.code = code;
@@ -42,11 +42,11 @@ public final class MasterRefusedException extends IOException {
     return body;
   }
 
-  private static String hint(int status) {
-    return switch (status) {
-      case 401 -> " (configure a token the master knows)";
-      case 403 -> " (the token lacks the role: uploads need a write token)";
-      default -> "";
-    };
+  /** A credentials hint only for credential refusals: a 403 untrusted-key is about signing keys. */
+  private static String hint(int status, String code) {
+    if (status == 401) {
+      return " (configure a token the master knows)";
+    }
+    return status == 403 && "forbidden".equals(code) ? " (the token lacks the role: uploads need a write token)" : "";
   }
 }

@@ -8,9 +8,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ObjLongConsumer;
+import java.util.Set;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestMismatchException;
 
@@ -23,7 +25,15 @@ import org.closurecache.core.digest.DigestMismatchException;
  * {@code Range: bytes=N-} from any master (objects are content-addressed, so every master's bytes
  * are the same) without reading the file again. A 200 answer to a Range request, a 416, a body
  * longer than the expected size or a final hash that does not match all truncate the file to zero
- * and reset the hash: the bytes are not trusted any more. Not thread-safe: one per call.
+ * and reset the hash: the bytes are not trusted any more.
+ *
+ * <p><b>A bad prefix.</b> When a resumed object does not verify, the wrong bytes may be the ones
+ * resumed onto, not the ones just received: a proxy that corrupts a prefix and then drops the
+ * connection would otherwise get the next, honest master blamed. So the object is fetched again
+ * from byte 0 at the same master, in the same attempt; if that copy verifies, the masters whose
+ * bytes were resumed onto are reported to {@link Listener#blamed} (a prefix left by an earlier,
+ * interrupted call has no known source and blames nobody). If it does not, this master sent a
+ * whole wrong copy and the mismatch is its failure. Not thread-safe: one per call.
  */
 final class ObjectDownload implements AutoCloseable {
   private static final int READ_BUFFER = 1 << 20;
@@ -32,24 +42,39 @@ final class ObjectDownload implements AutoCloseable {
   private final long size;
   private final FileChannel file;
   private final MessageDigest sha256 = Digest.newMessageDigest();
-  private final ObjLongConsumer<URI> countBytes;
+  private final Listener listener;
+  /** Masters whose bytes the file holds, in the order they were appended; emptied with the file. */
+  private final Set<URI> sources = new LinkedHashSet<>();
   private long have;
   private long received;
   private boolean resumed;
+  /** Whether the last GET continued bytes already held (a 206), so a mismatch may be theirs. */
+  private boolean lastResumedOnto;
 
-  private ObjectDownload(Digest digest, long size, FileChannel file, ObjLongConsumer<URI> countBytes) {
+  /** What a download tells its caller as it goes; called on the downloading thread. */
+  interface Listener {
+    /** {@code n} body bytes arrived from {@code master} (discarded ones included). */
+    void received(URI master, long n);
+
+    /** The bytes held in the file changed by {@code delta}: up as bytes are written, down when they are thrown away. */
+    void held(long delta);
+
+    /** {@code master} sent bytes that did not verify: found when another master's whole copy did. */
+    void blamed(URI master);
+  }
+
+  private ObjectDownload(Digest digest, long size, FileChannel file, Listener listener) {
     this.digest = digest;
     this.size = size;
     this.file = file;
-    this.countBytes = countBytes;
+    this.listener = listener;
   }
 
   /** Opens (creating if needed) {@code target}, keeping and hashing a prefix of at most {@code size} bytes. */
-  static ObjectDownload open(Digest digest, long size, Path target, ObjLongConsumer<URI> countBytes)
-      throws IOException {
+  static ObjectDownload open(Digest digest, long size, Path target, Listener listener) throws IOException {
     FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE);
-    ObjectDownload d = new ObjectDownload(digest, size, ch, countBytes);
+    ObjectDownload d = new ObjectDownload(digest, size, ch, listener);
     try {
       long existing = ch.size();
       if (existing > size) {
@@ -67,6 +92,7 @@ final class ObjectDownload implements AutoCloseable {
           d.have += n;
         }
         ch.truncate(d.have);
+        listener.held(d.have);
       }
       return d;
     } catch (IOException | RuntimeException e) {
@@ -97,6 +123,21 @@ final class ObjectDownload implements AutoCloseable {
 
   /** One attempt at {@code master}: continues from the bytes held, returns normally only with the verified object. */
   void attempt(Transport transport, URI master, MasterOptions options) throws IOException {
+    List<URI> prefixFrom = new ArrayList<>(sources);
+    prefixFrom.remove(master); // its own bytes are judged by its own copy below
+    try {
+      get(transport, master, options);
+    } catch (DigestMismatchException e) {
+      if (!lastResumedOnto) {
+        throw e; // a whole copy of its own: this master's failure
+      }
+      // the bytes resumed onto may be the bad ones: judge this master by a whole copy of its own
+      get(transport, master, options);
+      prefixFrom.forEach(listener::blamed);
+    }
+  }
+
+  private void get(Transport transport, URI master, MasterOptions options) throws IOException {
     long from = have;
     Map<String, String> headers = from > 0 ? Map.of("Range", "bytes=" + from + "-") : Map.of();
     try (Transport.Answer a = transport.get(master, "/v1/objects/" + digest, headers, options.stallTimeout())) {
@@ -120,6 +161,7 @@ final class ObjectDownload implements AutoCloseable {
       } else {
         throw transport.unexpected(a, true);
       }
+      lastResumedOnto = resumed;
       receive(a, master, options);
     }
   }
@@ -129,13 +171,13 @@ final class ObjectDownload implements AutoCloseable {
       for (ByteBuffer buf : chunk) {
         int n = buf.remaining();
         received += n;
-        countBytes.accept(master, n);
+        listener.received(master, n);
         if (have + n > size) {
           restart();
           throw new IOException("sent more than the " + size + " bytes of " + digest);
         }
         sha256.update(buf.duplicate());
-        write(buf);
+        write(master, buf);
       }
     }
     if (have < size) {
@@ -157,10 +199,13 @@ final class ObjectDownload implements AutoCloseable {
     }
   }
 
-  private void write(ByteBuffer buf) throws IOException {
+  private void write(URI master, ByteBuffer buf) throws IOException {
     try {
+      sources.add(master);
       while (buf.hasRemaining()) {
-        have += file.write(buf, have);
+        int n = file.write(buf, have);
+        have += n;
+        listener.held(n);
       }
     } catch (IOException e) {
       throw new Failover.LocalFailure("writing the download of " + digest + " failed", e);
@@ -174,8 +219,10 @@ final class ObjectDownload implements AutoCloseable {
       throw new Failover.LocalFailure("emptying the download of " + digest + " failed", e);
     }
     sha256.reset();
+    listener.held(-have);
     have = 0;
     resumed = false;
+    sources.clear();
   }
 
   @Override

@@ -178,10 +178,6 @@ final class Transport implements AutoCloseable {
    */
   IOException unexpected(Answer a, boolean notFoundIsAbsence) {
     int s = a.status();
-    if (s == 404 && notFoundIsAbsence) {
-      a.close(); // the body says nothing more; do not wait for it
-      return new Failover.NotHere("404 not-found");
-    }
     byte[] raw;
     try {
       raw = a.body().readAll(MAX_ERROR_BODY, options.stallTimeout());
@@ -200,10 +196,41 @@ final class Transport implements AutoCloseable {
     } catch (IOException notJson) {
       // a proxy's HTML error page: keep the raw text as the message
     }
+    if (s == 404 && notFoundIsAbsence) {
+      // the master's 404s carry its JSON error; a web server's or proxy's own page means the URL is wrong
+      if (code.equals("no-such-route")) {
+        // a master under a wrong path says so itself
+        return new NotAMasterException(notAMaster(a.request() + " is no route of the master's API (404 no-such-route)"));
+      }
+      return code.equals("http-404") ? new NotAMasterException(notAMaster(a.request() + " answered 404 without the"
+          + " API's JSON error body")) : new Failover.NotHere("404 not-found");
+    }
     if (s >= 400 && s < 500 && s != 408 && s != 429) {
       return new MasterRefusedException(a.master(), a.request(), s, code, message, text);
     }
     return new IOException("answered " + s + " " + code + (message.isBlank() ? "" : ": " + message.strip()));
+  }
+
+  /**
+   * Why {@code master} is not a closure-cache master, if a route every master has (the missing
+   * query, asked about no objects) answers 404 under it too; empty otherwise, or if the question
+   * cannot be settled (no answer, or a refusal a read-only proxy might give). Asked only after
+   * every master said 404, to tell a wrong URL path from a missing tag, manifest or object.
+   */
+  java.util.Optional<String> notAMaster(URI master) {
+    HttpRequest req = request(master, "/v1/objects/missing").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("[]", StandardCharsets.UTF_8)).build();
+    try (Answer a = send(master, req, options.requestTimeout(), null)) {
+      a.body().readAll(MAX_ERROR_BODY, options.stallTimeout()); // drain, so the connection is reused
+      return a.status() == 404 ? java.util.Optional.of(notAMaster(a.request() + " answered 404 as well"))
+          : java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  private static String notAMaster(String evidence) {
+    return "not a closure-cache master (" + evidence + "; check the URL and its path)";
   }
 
   @Override

@@ -5,7 +5,9 @@ import java.util.Locale;
 
 /**
  * Reports long work to a person: on a terminal one line redrawn in place (objects, bytes, rate,
- * ETA); otherwise a plain line at most every few seconds, so logs stay readable. Thread-safe.
+ * ETA); otherwise a plain line at most every few seconds, so logs stay readable. Callers report
+ * bytes as they move, not per finished object, so the line keeps moving during one large object.
+ * Thread-safe.
  */
 public final class Progress {
   private static final long PLAIN_INTERVAL_NANOS = 5_000_000_000L;
@@ -42,6 +44,11 @@ public final class Progress {
     this.totalBytes = bytes;
   }
 
+  /**
+   * Adds {@code objectsDone} and {@code bytesDone} to the counts (bytes as they arrive, so a large
+   * object moves the line; negative when bytes that failed verification are thrown away) and
+   * prints if the interval has passed.
+   */
   public synchronized void advance(long objectsDone, long bytesDone) {
     objects += objectsDone;
     bytes += bytesDone;

@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cache.Staged;
+import org.closurecache.client.master.DocumentRejectedException;
 import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.core.digest.Digest;
@@ -26,7 +27,6 @@ import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
-import org.closurecache.core.sign.SignedTag;
 import org.closurecache.core.sign.TagRecord;
 import org.closurecache.core.sign.TrustedKeys;
 
@@ -97,50 +97,61 @@ public final class Puller {
 
   private Digest resolveTag(String name) throws IOException {
     TagRecord.requireValidName(name);
-    byte[] bytes = master.getTag(name).orElseThrow(() -> new IOException("no tag \"" + name + "\" on any master"));
-    TagRecord record;
-    try {
-      record = SignedTag.parse(bytes).verify(trust);
-    } catch (GeneralSecurityException e) {
-      throw new IOException("tag \"" + name + "\" is not signed by a trusted key: " + e.getMessage(), e);
-    }
-    if (!record.name().equals(name)) {
-      throw new IOException("the master answered tag \"" + record.name() + "\" when asked for \"" + name + "\"");
-    }
-    // refuses a revision older than one this cache has accepted: a rollback
-    cache.recordTag(name, record.revision(), record.manifest(), bytes);
+    long seen = cache.tagRevision(name);
+    Optional<Digest> seenTarget = cache.tagTarget(name);
+    // checked per master, so a bad signature or a stale revision from one asks the next
+    Verified<TagRecord> tag = master.getTag(name, (signed, bytes) -> {
+      TagRecord record = signed.verify(trust);
+      if (!record.name().equals(name)) {
+        throw new DocumentRejectedException("answered tag \"" + record.name() + "\" when asked for \"" + name + "\"");
+      }
+      if (record.revision() < seen) {
+        throw new DocumentRejectedException("tag " + name + " revision " + record.revision()
+            + " is older than revision " + seen + ", which this cache has accepted (a rollback, or a mirror behind)");
+      }
+      if (record.revision() == seen && seenTarget.isPresent() && !seenTarget.get().equals(record.manifest())) {
+        throw new DocumentRejectedException("tag " + name + " revision " + seen + " names " + record.manifest()
+            + ", but this cache accepted it naming " + seenTarget.get());
+      }
+      return new Verified<>(bytes, record);
+    }).orElseThrow(() -> new IOException("no tag \"" + name + "\" on any master"));
+    TagRecord record = tag.value();
+    // refuses a revision older than one this cache has accepted: a rollback (a concurrent pull may have moved it)
+    cache.recordTag(name, record.revision(), record.manifest(), tag.bytes());
     return record.manifest();
   }
 
+  /** A document as a master served it, and what its checks made of it. */
+  private record Verified<T>(byte[] bytes, T value) {}
+
+  /** A master's envelope of a manifest (parsed once) and the manifest its signature verified. */
+  private record Fetched(SignedManifest envelope, Manifest manifest) {}
+
   private Manifest manifest(Digest digest) throws IOException {
     Optional<byte[]> known = cache.manifest(digest);
-    boolean stored = known.isPresent();
-    SignedManifest envelope;
-    if (stored) {
-      try {
-        envelope = SignedManifest.parse(known.get());
-      } catch (JsonFormatException e) {
-        throw new IOException("manifest " + digest + " is malformed: " + e.getMessage(), e);
-      }
-      known = null; // the parse holds what is needed: at the size limit the bytes are 30 MiB
-    } else {
-      // parsed (once) by the master client, which checks it is the manifest asked for
-      envelope = master.fetchManifest(digest)
+    if (known.isEmpty()) {
+      // checked per master, so a bad signature from one asks the next; parsed once, by the master
+      // client: at the size limit a parse is a large part of a pull's heap
+      Fetched fetched = master.getManifest(digest, (envelope, bytes) ->
+              new Fetched(envelope, envelope.verify(trust)))
           .orElseThrow(() -> new IOException("no manifest " + digest + " on any master"));
+      cache.putManifest(fetched.envelope());
+      return fetched.manifest();
+    }
+    SignedManifest envelope;
+    try {
+      envelope = SignedManifest.parse(known.get());
+    } catch (JsonFormatException e) {
+      throw new IOException("manifest " + digest + " is malformed: " + e.getMessage(), e);
     }
     if (!envelope.manifestDigest().equals(digest)) {
       throw new IOException("asked for manifest " + digest + " but got " + envelope.manifestDigest());
     }
-    Manifest manifest;
     try {
-      manifest = envelope.verify(trust);
+      return envelope.verify(trust);
     } catch (GeneralSecurityException e) {
       throw new IOException("manifest " + digest + " is not signed by a trusted key: " + e.getMessage(), e);
     }
-    if (!stored) {
-      cache.putManifest(envelope);
-    }
-    return manifest;
   }
 
   /** Fetches batch k+1 while batch k is being made durable. */
@@ -180,10 +191,17 @@ public final class Puller {
           Path file = reuse(d, leftovers.get(d));
           if (file == null) {
             Path temp = cache.layout().newTempFile();
-            master.fetchObject(d, sizes.get(d), temp);
+            // bytes move the progress as they stream, so one large object does not freeze it
+            master.fetchObject(d, sizes.get(d), temp, held -> {
+              if (held != 0) {
+                progress.advance(0, held);
+              }
+            });
             file = keep(d, temp);
+            progress.advance(1, 0);
+          } else {
+            progress.advance(1, sizes.get(d));
           }
-          progress.advance(1, sizes.get(d));
           return new Staged(d, file, sizes.get(d), Optional.ofNullable(presentations.get(d)));
         } catch (IOException e) {
           throw new CompletionException(e);

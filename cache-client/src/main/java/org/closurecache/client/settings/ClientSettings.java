@@ -91,7 +91,7 @@ public record ClientSettings(
             + String.join(", ", new TreeSet<>(KEYS)));
       }
     }
-    List<URI> m = settings.containsKey("masters") ? parse(source, "masters", () -> uris(settings.get("masters"))) : masters;
+    List<URI> m = settings.containsKey("masters") ? parse(source, "masters", () -> parseMasters(settings.get("masters"))) : masters;
     Path c = settings.containsKey("cache") ? parse(source, "cache", () -> base.resolve(settings.get("cache").strip())) : cache;
     List<Path> t = settings.containsKey("trust") ? parse(source, "trust", () -> paths(settings.get("trust"), base)) : trust;
     Optional<Path> tf = settings.containsKey("token-file")
@@ -142,7 +142,12 @@ public record ClientSettings(
     throw new IOException(tokenFile.get() + " holds no token");
   }
 
-  private static List<URI> uris(String list) {
+  /**
+   * Parses a comma-separated list of master base URLs: each {@code http} or {@code https}, with a
+   * host, a port in range if any, no query or fragment, none listed twice; trailing slashes are
+   * dropped. Throws {@link IllegalArgumentException} naming the bad entry.
+   */
+  public static List<URI> parseMasters(String list) {
     List<URI> out = new ArrayList<>();
     for (String s : list.split(",")) {
       if (s.isBlank()) {
@@ -154,8 +159,12 @@ public record ClientSettings(
       } catch (IllegalArgumentException e) {
         // not a URI at all: reported below with the value as given
       }
-      if (u == null || u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https")) || u.getHost() == null) {
-        throw new IllegalArgumentException("a master must be an http(s)://HOST[:PORT] URL, got '" + s.strip() + "'");
+      if (u == null || u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+          || u.getHost() == null || u.getPort() > 65535 || u.getRawQuery() != null || u.getRawFragment() != null) {
+        throw new IllegalArgumentException("a master must be an http(s)://HOST[:PORT] URL (a path may follow), got '" + s.strip() + "'");
+      }
+      if (out.contains(u)) {
+        throw new IllegalArgumentException("master " + u + " is listed twice");
       }
       out.add(u);
     }

@@ -58,6 +58,40 @@ class CacheClientCliTest {
   }
 
   @Test
+  void closureTrace_whenTheProgramExecsOneUnderAnExcludedPrefix_exitsOneNamingTraceInclude(@TempDir Path dir)
+      throws Exception {
+    Path tool = Files.writeString(dir.resolve("tool"), "#!/bin/sh\nexit 0\n");
+    Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Run r = run("closure", "--trace", "--", "/bin/bash", "-c", "exec " + tool);
+    assertEquals(1, r.status(), r.err());
+    List<String> lines = r.err().lines().toList();
+    assertTrue(lines.stream().anyMatch(l -> l.startsWith("warning: left out " + tool)), r.err());
+    String last = lines.get(lines.size() - 1);
+    assertTrue(last.startsWith("closure: the program's own process runs " + tool + ", under the excluded /tmp"), last);
+    assertTrue(last.contains("--trace-include " + dir), last);
+
+    Run kept = run("closure", "--trace", "--trace-include", dir.toString(), "--", "/bin/bash", "-c", "exec " + tool);
+    assertEquals(0, kept.status(), kept.err());
+    assertTrue(kept.out().contains(tool.toString()), kept.out());
+  }
+
+  @Test
+  void closureTrace_whenTheRunReadsBackWhatItWrote_leavesItOutAndSaysHowMany(@TempDir Path dir) {
+    Path out = dir.resolve("out.txt");
+    String script = "echo x > " + out + " && cat " + out + " > /dev/null";
+    Run r = run("closure", "--trace", "--trace-include", dir.toString(), "--", "/bin/bash", "-c", script);
+    assertEquals(0, r.status(), r.err());
+    assertFalse(r.out().contains(out.toString()), r.out());
+    assertTrue(r.err().contains("left out 1 path the recording run wrote or made itself"), r.err());
+
+    Run kept = run("closure", "--trace", "--trace-include", dir.toString(), "--trace-keep-written", "--",
+        "/bin/bash", "-c", script);
+    assertEquals(0, kept.status(), kept.err());
+    assertTrue(kept.out().contains(out.toString()), kept.out());
+    assertFalse(kept.err().contains("left out"), kept.err());
+  }
+
+  @Test
   void closureInclude_ofAJdk_resolvesLibrariesOneIncludedObjectProvidesToAnother() throws Exception {
     String jdk = "/usr/lib/jvm/java-17-openjdk-amd64";
     Run r = run("closure", "--json", "--include", jdk + "/lib", "--", jdk + "/bin/java", "-version");

@@ -145,7 +145,9 @@ class MasterClientRoundTripTest {
     MasterRefusedException e = assertThrows(MasterRefusedException.class,
         () -> client.putManifest(m.manifestDigest(), m.toBytes()));
     assertEquals(403, e.status());
-    assertEquals("untrusted-signature", e.code());
+    assertEquals("untrusted-key", e.code());
+    assertTrue(e.getMessage().contains("--publisher-key"), e.getMessage());
+    assertFalse(e.getMessage().contains("token"), "a signing-key refusal is not about credentials: " + e.getMessage());
   }
 
   @Test
@@ -160,6 +162,7 @@ class MasterClientRoundTripTest {
         MasterRefusedException e = assertThrows(MasterRefusedException.class, () -> other.putObject(d, file));
         assertEquals(Integer.parseInt(c[1]), e.status());
         assertEquals(c[2], e.code());
+        assertEquals(c[2].equals("forbidden"), e.getMessage().contains("uploads need a write token"), e.getMessage());
       }
     }
     assertEquals(List.of(d), client.missing(List.of(d)));

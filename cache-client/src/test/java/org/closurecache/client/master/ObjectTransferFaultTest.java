@@ -99,6 +99,42 @@ class ObjectTransferFaultTest {
   }
 
   @Test
+  void firstMasterSendsACorruptPrefixThenDrops_isRefetchedFromByteZero_andTheFirstIsBlamed() throws Exception {
+    long cut = 1_500_000;
+    TestClock clock = new TestClock();
+    try (TestProxy liar = new TestProxy(master.url).mode(TestProxy.Mode.CORRUPT_CUT, Integer.MAX_VALUE).cutAfter(cut);
+        MasterClient client = MasterClient.create(MasterFixture.options(List.of(liar.url, master.url)), clock)) {
+      MasterClient.Fetched f = client.fetchObject(digest, SIZE, target);
+      assertArrayEquals(content, Files.readAllBytes(target));
+      assertEquals(master.url, f.master());
+      assertFalse(f.resumed(), "the honest master's whole copy, not the bad prefix plus its rest");
+      long fromLiar = client.bytesByMaster().get(liar.url);
+      assertTrue(fromLiar > 0 && fromLiar <= cut, "bytes from the lying proxy: " + fromLiar);
+      assertEquals(SIZE - fromLiar + SIZE, client.bytesByMaster().get(master.url)); // the rest, then all of it
+      assertEquals(1, liar.objectGets.get());
+
+      // the liar was marked down, not the honest master: the next fetch does not ask it
+      MasterClient.Fetched again = client.fetchObject(digest, SIZE, dir.resolve("again.part"));
+      assertEquals(master.url, again.master());
+      assertEquals(1, liar.objectGets.get());
+    }
+  }
+
+  @Test
+  void resumedObjectMismatch_whenTheResumingMastersOwnCopyIsBadToo_blamesIt_andTheFileIsEmptied() throws Exception {
+    try (TestProxy cutting = new TestProxy(master.url).mode(TestProxy.Mode.CUT, 1).cutAfter(1_000_000);
+        TestProxy corrupting = new TestProxy(master.url).mode(TestProxy.Mode.CORRUPT, Integer.MAX_VALUE);
+        MasterClient client = MasterClient.create(MasterFixture.options(List.of(cutting.url, corrupting.url))
+            .withAttempts(1))) {
+      MastersUnavailableException e = assertThrows(MastersUnavailableException.class,
+          () -> client.fetchObject(digest, SIZE, target));
+      assertTrue(e.getMessage().contains(corrupting.url + ": DigestMismatchException"), e.getMessage());
+      assertEquals(2, corrupting.objectGets.get(), "the resumed rest, then a whole copy from byte 0");
+      assertEquals(0, Files.size(target));
+    }
+  }
+
+  @Test
   void cutTransfer_singleMaster_isResumedFromTheSameMaster() throws Exception {
     try (TestProxy p = new TestProxy(master.url).mode(TestProxy.Mode.CUT, 1).cutAfter(1_000_000);
         MasterClient client = MasterClient.create(MasterFixture.options(List.of(p.url)))) {

@@ -25,12 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Content-Length, Content-Range); the other modes break object GETs ({@code /v1/objects/sha256:…})
  * the way failing masters do, for the next {@code times} such responses (then it passes them):
  * {@link Mode#FAIL} answers 500 to every request; {@link Mode#CORRUPT} flips one body byte;
- * {@link Mode#CUT} sends {@code cutAfter} body bytes and closes the connection; {@link Mode#STALL}
+ * {@link Mode#CUT} sends {@code cutAfter} body bytes and closes the connection; {@link Mode#CORRUPT_CUT}
+ * does the same with one of those bytes flipped (a corrupt prefix, then a drop); {@link Mode#STALL}
  * sends headers and a few bytes, then nothing until {@link #close}. Handlers run on their own
  * threads so a stalled one blocks nobody.
  */
 final class TestProxy implements AutoCloseable {
-  enum Mode { PASS, FAIL, CORRUPT, CUT, STALL }
+  enum Mode { PASS, FAIL, CORRUPT, CUT, CORRUPT_CUT, STALL }
 
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final URI upstream;
@@ -92,8 +93,12 @@ final class TestProxy implements AutoCloseable {
         } else if (m == Mode.CORRUPT) {
           body[body.length / 2] ^= 0x40;
           out.write(body);
-        } else if (m == Mode.CUT) {
-          out.write(body, 0, (int) Math.min(cutAfter, body.length));
+        } else if (m == Mode.CUT || m == Mode.CORRUPT_CUT) {
+          int n = (int) Math.min(cutAfter, body.length);
+          if (m == Mode.CORRUPT_CUT) {
+            body[n / 2] ^= 0x40;
+          }
+          out.write(body, 0, n);
           out.flush();
           // closing the exchange short of Content-Length makes HttpServer drop the connection
         } else if (m == Mode.STALL) {

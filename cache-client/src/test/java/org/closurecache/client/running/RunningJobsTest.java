@@ -97,7 +97,7 @@ class RunningJobsTest {
       assertEquals(Set.of(), RunningJobs.inUse(layout), "a killed job holds nothing");
     }
     // the lock files stay; they are harmless
-    assertTrue(Files.exists(layout.runningDir().resolve(a.hex())));
+    assertTrue(Files.exists(RunningJobs.userDir(layout, myUid()).resolve(a.hex())));
   }
 
   @Test
@@ -133,9 +133,10 @@ class RunningJobsTest {
   @Test
   void foreignFilesInRunningDir_areIgnored() throws Exception {
     CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
-    Files.createDirectories(layout.runningDir());
+    Path mine = ownUserDir(layout);
     Files.writeString(layout.runningDir().resolve("README"), "not a digest");
-    Files.writeString(layout.runningDir().resolve(digest("idle").hex()), "");
+    Files.writeString(mine.resolve("README"), "not a digest");
+    Files.writeString(mine.resolve(digest("idle").hex()), "");
     assertEquals(Set.of(), RunningJobs.inUse(layout));
   }
 
@@ -151,7 +152,7 @@ class RunningJobsTest {
     Process job = sleeper();
     try {
       Path file = RunningJobs.markRunningPid(layout, a, job.pid());
-      assertEquals(layout.runningDir().resolve(a.hex() + "." + job.pid()), file);
+      assertEquals(RunningJobs.userDir(layout, myUid()).resolve(a.hex() + "." + job.pid()), file);
       assertTrue(Files.readString(file).matches("[0-9]+\n"), Files.readString(file));
       assertEquals(Set.of(a), RunningJobs.inUse(layout));
       assertEquals(Set.of(a), RunningJobs.inUse(layout), "asking does not remove a live mark");
@@ -161,7 +162,7 @@ class RunningJobsTest {
       assertTrue(job.waitFor(30, TimeUnit.SECONDS));
     }
     assertEquals(Set.of(), RunningJobs.inUse(layout));
-    assertFalse(Files.exists(layout.runningDir().resolve(a.hex() + "." + job.pid())), "stale: removed");
+    assertFalse(Files.exists(RunningJobs.userDir(layout, myUid()).resolve(a.hex() + "." + job.pid())), "stale: removed");
   }
 
   @Test
@@ -169,11 +170,12 @@ class RunningJobsTest {
     CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
     Digest a = digest("a");
     Digest b = digest("b");
-    Files.createDirectories(layout.runningDir());
-    Path older = Files.writeString(layout.runningDir().resolve(a.hex() + ".999999998"), "1\n");
-    Path newer = Files.writeString(layout.runningDir().resolve(a.hex() + ".999999999"), "1\n");
-    Path other = Files.writeString(layout.runningDir().resolve(b.hex() + ".999999997"), "1\n");
-    Files.writeString(layout.runningDir().resolve("not-a-pid-file"), "");
+    Path mine = ownUserDir(layout);
+    Path older = Files.writeString(mine.resolve(a.hex() + ".999999998"), "1\n");
+    Path newer = Files.writeString(mine.resolve(a.hex() + ".999999999"), "1\n");
+    Path other = Files.writeString(mine.resolve(b.hex() + ".999999997"), "1\n");
+    Files.writeString(mine.resolve("not-a-pid-file"), "");
+    Files.writeString(layout.runningDir().resolve(b.hex() + ".999999996"), "1\n");  // flat: not trusted
     Files.setLastModifiedTime(older, java.nio.file.attribute.FileTime.fromMillis(1_000_000));
     Files.setLastModifiedTime(newer, java.nio.file.attribute.FileTime.fromMillis(2_000_000));
     Files.setLastModifiedTime(other, java.nio.file.attribute.FileTime.fromMillis(3_000_000));
@@ -202,7 +204,7 @@ class RunningJobsTest {
   @Test
   void pidFile_writtenAsAShellLauncherDoes_isUnderstood() throws Exception {
     CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
-    Files.createDirectories(layout.runningDir());
+    layout.create();
     Digest a = digest("a");
     // The launcher writes for its own pid, then exec's the job in it. A process's command name
     // (field 2) is its executable's file name and may hold spaces and ')': hence a bash under
@@ -212,7 +214,8 @@ class RunningJobsTest {
         "read -r stat < /proc/$$/stat",
         "rest=${stat##*) }",
         "read -ra f <<< \"$rest\"",
-        "printf '%s\\n' \"${f[19]}\" > \"$1/$2.$$\"",
+        "d=$1/$UID; [ -e \"$d\" ] || [ -L \"$d\" ] || mkdir -m 0755 \"$d\"",
+        "[ ! -L \"$d\" ] && [ -d \"$d\" ] && [ -O \"$d\" ] && printf '%s\\n' \"${f[19]}\" > \"$d/$2.$$\"",
         "echo \"$stat\"",
         "exec sleep 30", ""));
     Process job = new ProcessBuilder(bash.toString(), script.toString(), layout.runningDir().toString(), a.hex())
@@ -240,7 +243,7 @@ class RunningJobsTest {
   @Test
   void malformedPidFiles_areIgnoredWithoutCrashing_andRemovedOnceTheirProcessIsGone() throws Exception {
     CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
-    Path running = Files.createDirectories(layout.runningDir());
+    Path running = ownUserDir(layout);
     Digest a = digest("a");
     Digest b = digest("b");
     List<String> badNames = List.of(a.hex() + ".", a.hex() + ".abc", a.hex() + ".-5", a.hex() + ".0",
@@ -295,5 +298,162 @@ class RunningJobsTest {
       lock.channel().close();
     }
     assertEquals(Set.of(b), RunningJobs.inUse(layout));
+  }
+
+  static final int NOBODY = 65534;
+
+  static long myUid() throws IOException {
+    return RunningJobs.parseRealUid(Files.readString(Path.of("/proc/self/status"))).orElseThrow();
+  }
+
+  /** {@code running/<my uid>/}, as a launcher makes it. */
+  static Path ownUserDir(CacheLayout layout) throws IOException {
+    layout.create();
+    Path mine = Files.createDirectories(RunningJobs.userDir(layout, myUid()));
+    Files.setPosixFilePermissions(mine, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    return mine;
+  }
+
+  /** Writes {@code content} to {@code file} and gives it (and, with a directory, that too) to {@code uid}. */
+  static Path ownedBy(int uid, Path file, String content) throws IOException {
+    Files.writeString(file, content);
+    Files.setAttribute(file, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    return file;
+  }
+
+  static Path userDirOwnedBy(CacheLayout layout, long name, int owner) throws IOException {
+    Path d = Files.createDirectories(RunningJobs.userDir(layout, name));
+    Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setAttribute(d, "unix:uid", owner, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    return d;
+  }
+
+  static boolean isRoot() throws IOException {
+    return myUid() == 0;
+  }
+
+  @Test
+  void inUse_whenAnotherUserMarksPid1_doesNotKeepTheClosure() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "giving files to another user needs root");
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    layout.create();
+    Digest a = digest("a");
+    String init = RunningJobs.startTime(1).orElseThrow() + "\n";
+    // pid 1's true start time, by nobody: in the shared directory, and in nobody's own
+    ownedBy(NOBODY, layout.runningDir().resolve(a.hex() + ".1"), init);
+    ownedBy(NOBODY, userDirOwnedBy(layout, NOBODY, NOBODY).resolve(a.hex() + ".1"), init);
+    assertEquals(Set.of(), RunningJobs.inUse(layout));
+  }
+
+  @Test
+  void inUse_whenTheMarksOwnerIsNotTheProcesssUser_doesNotKeepTheClosure() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "giving files to another user needs root");
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    layout.create();
+    Digest a = digest("a");
+    Process rootJob = sleeper();
+    try {
+      String start = RunningJobs.startTime(rootJob.pid()).orElseThrow() + "\n";
+      String name = a.hex() + "." + rootJob.pid();
+      // root's process, marked by nobody: flat, in nobody's directory, in a directory "0" that
+      // nobody made first (an impostor), and in root's own directory but owned by nobody
+      ownedBy(NOBODY, layout.runningDir().resolve(name), start);
+      ownedBy(NOBODY, userDirOwnedBy(layout, NOBODY, NOBODY).resolve(name), start);
+      Path impostor = userDirOwnedBy(layout, 0, NOBODY);
+      ownedBy(NOBODY, impostor.resolve(name), start);
+      assertEquals(Set.of(), RunningJobs.inUse(layout));
+      assertFalse(Files.exists(impostor, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the impostor's name is freed");
+      try (var aside = Files.list(layout.runningDir())) {
+        assertTrue(aside.anyMatch(p -> p.getFileName().toString().startsWith(".impostor-0-")),
+            "moved aside whole, never walked into");
+      }
+
+      Path rootsOwn = userDirOwnedBy(layout, 0, 0);
+      ownedBy(NOBODY, rootsOwn.resolve(name), start);
+      assertEquals(Set.of(), RunningJobs.inUse(layout));
+      ownedBy(0, rootsOwn.resolve(name), start);
+      assertEquals(Set.of(a), RunningJobs.inUse(layout), "root's own mark for root's process holds");
+      Files.setPosixFilePermissions(rootsOwn, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+      assertEquals(Set.of(), RunningJobs.inUse(layout), "a directory others may write proves nothing");
+    } finally {
+      rootJob.destroy();
+      assertTrue(rootJob.waitFor(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void markRunningPid_whenItsUserDirIsAPlantedSymlink_writesNothingThroughIt() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "planting as another user needs root");
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    layout.create();
+    Path victim = Files.createDirectories(dir.resolve("victim"));
+    Path planted = Files.createSymbolicLink(RunningJobs.userDir(layout, myUid()), victim);
+    Files.setAttribute(planted, "unix:uid", NOBODY, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    IOException e = assertThrows(IOException.class,
+        () -> RunningJobs.markRunningPid(layout, digest("a"), ProcessHandle.current().pid()));
+    assertTrue(e.getMessage().contains("not this user's own directory"), e.getMessage());
+    try (var inVictim = Files.list(victim)) {
+      assertEquals(0, inVictim.count(), "nothing written through the symlink");
+    }
+    assertEquals(Set.of(), RunningJobs.inUse(layout));
+    assertFalse(Files.exists(planted, java.nio.file.LinkOption.NOFOLLOW_LINKS), "gc removes the planted link");
+    assertTrue(Files.isDirectory(victim), "...and not what it points to");
+  }
+
+  @Test
+  void markRunningPid_ofAnotherUsersProcess_isRefused() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "starting a process as another user needs root");
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    Process nobodys = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+        "/bin/sh", "-c", "echo ready; exec sleep 30").start();
+    try {
+      assertEquals("ready", new BufferedReader(new InputStreamReader(nobodys.getInputStream(), StandardCharsets.UTF_8))
+          .readLine());
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> RunningJobs.markRunningPid(layout, digest("a"), nobodys.pid()));
+      assertTrue(e.getMessage().contains("only a process's own user can mark it"), e.getMessage());
+    } finally {
+      nobodys.destroy();
+      assertTrue(nobodys.waitFor(30, TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void aShellLauncherRunningAsNobody_marksItsJob_andTheMarkKeepsTheClosure() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(isRoot(), "starting a process as another user needs root");
+    // the temp directory is 0700: open the way to the cache for nobody
+    for (Path p = dir; p != null && p.startsWith(dir.getParent()); p = p.getParent()) {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    CacheLayout layout = CacheLayout.at(dir.resolve("cache"));
+    layout.create();
+    Digest a = digest("a");
+    Path script = Files.writeString(dir.resolve("launcher.sh"), String.join("\n",
+        "read -r stat < /proc/$$/stat",
+        "rest=${stat##*) }",
+        "read -ra f <<< \"$rest\"",
+        "d=$1/$UID; [ -e \"$d\" ] || [ -L \"$d\" ] || mkdir -m 0755 \"$d\"",
+        "[ ! -L \"$d\" ] && [ -d \"$d\" ] && [ -O \"$d\" ] && printf '%s\\n' \"${f[19]}\" > \"$d/$2.$$\"",
+        "echo marked",
+        "exec sleep 30", ""));
+    Process job = new ProcessBuilder("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+        "/bin/bash", script.toString(), layout.runningDir().toString(), a.hex()).redirectErrorStream(true).start();
+    try {
+      String line = new BufferedReader(new InputStreamReader(job.getInputStream(), StandardCharsets.UTF_8)).readLine();
+      assertEquals("marked", line);
+      Path mark = RunningJobs.userDir(layout, NOBODY).resolve(a.hex() + "." + job.pid());
+      assertEquals(NOBODY, Files.getAttribute(mark, "unix:uid"));
+      assertEquals(Set.of(a), RunningJobs.inUse(layout));
+    } finally {
+      job.destroy();
+      assertTrue(job.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertEquals(Set.of(), RunningJobs.inUse(layout), "its process is gone");
+  }
+
+  @Test
+  void parseRealUid_isTheFirstFieldOfTheUidLine() {
+    assertEquals(OptionalLong.of(65534), RunningJobs.parseRealUid("Name:\tsleep\nUid:\t65534\t0\t0\t0\nGid:\t1\n"));
+    assertEquals(OptionalLong.empty(), RunningJobs.parseRealUid("Name:\tsleep\n"));
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -50,6 +51,12 @@ import org.closurecache.core.resolve.Resolution;
  * not what is in it), every symlink on the way, and the launch (argv, working directory,
  * environment less secrets). Each file is hashed once while read, the files spread over all
  * cores. Not thread-safe: one instance per capture.
+ *
+ * <p>The recording run contributes only paths its {@link TraceScope} allows, and by default none
+ * it wrote or made itself ({@link RunOutputs}); those are counted in {@link Capture#leftOutWritten}.
+ * Every program or {@code #!} interpreter it executed that the scope leaves out, and that the
+ * closure lacks, is a warning ({@link DroppedProgram}); when the process the run started executed
+ * it, the capture fails with {@link ExcludedProgramException}: the job could not start.
  */
 public final class ClosureCapture {
   /** Prefixes a recording run never contributes: kernel views, scratch, and personal data. */
@@ -57,21 +64,47 @@ public final class ClosureCapture {
       "/proc", "/sys", "/dev", "/tmp", "/var/tmp", "/run", "/home", "/root",
       "/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh");
 
-  /** What to add beyond the ELF closure. */
-  public record Options(List<String> includes, boolean trace, List<String> traceExclude, EnvFilter envFilter) {
+  /** Largest number of nested {@code #!} interpreters Linux follows in one execve. */
+  private static final int MAX_SHEBANG_DEPTH = 5;
+
+  /**
+   * What to add beyond the ELF closure.
+   *
+   * @param traceExclude prefixes the recording run contributes nothing from
+   * @param traceInclude prefixes under those that it contributes all the same (the longest
+   *     matching prefix decides, see {@link TraceScope})
+   * @param traceKeepWritten keep files the recording run wrote or made itself
+   */
+  public record Options(List<String> includes, boolean trace, List<String> traceExclude, List<String> traceInclude,
+      boolean traceKeepWritten, EnvFilter envFilter) {
     public Options {
       includes = List.copyOf(includes);
       traceExclude = List.copyOf(traceExclude);
+      traceInclude = List.copyOf(traceInclude);
+    }
+
+    /** No trace includes; the run's own outputs left out. */
+    public Options(List<String> includes, boolean trace, List<String> traceExclude, EnvFilter envFilter) {
+      this(includes, trace, traceExclude, List.of(), false, envFilter);
     }
 
     public static Options defaults() {
       return new Options(List.of(), false, DEFAULT_TRACE_EXCLUDE, EnvFilter.defaults());
     }
+
+    public TraceScope traceScope() {
+      return new TraceScope(traceExclude, traceInclude);
+    }
   }
 
-  /** The manifest plus what a person wants to read about it, and what was noticed on the way. */
+  /**
+   * The manifest plus what a person wants to read about it, and what was noticed on the way.
+   *
+   * @param leftOutWritten real paths the recording run used but had written or made itself, left
+   *     out of the manifest (empty when they were kept, or without a recording run)
+   */
   public record Capture(Manifest manifest, List<String> displayOrder, Map<String, String> shownAs,
-      List<String> warnings, Optional<Integer> recordingExitStatus) {}
+      List<String> warnings, Optional<Integer> recordingExitStatus, SortedSet<String> leftOutWritten) {}
 
   private final LibraryResolver resolver;
   private final StraceRecorder recorder;
@@ -84,6 +117,9 @@ public final class ClosureCapture {
   /** Real paths of directories the recording run looked at, before those above keys are dropped. */
   private final Set<String> lookedAt = new TreeSet<>();
   private final List<String> warnings = new ArrayList<>();
+  /** Executed programs and interpreters the trace's scope left out, checked against the manifest. */
+  private final List<DroppedProgram> dropped = new ArrayList<>();
+  private final SortedSet<String> leftOutWritten = new TreeSet<>();
   /** How much of the shared session's link map is already in {@link #reasons}. */
   private int sweptFromSession;
 
@@ -140,8 +176,10 @@ public final class ClosureCapture {
         symlinks,
         directories(),
         new Launch(argv, options.envFilter().apply(env), cwd));
+    DroppedProgram.report(dropped, manifest, warnings);
     List<String> order = new ArrayList<>(reasons.keySet());
-    return new Capture(manifest, order, Map.copyOf(shownAs), List.copyOf(warnings), exit);
+    return new Capture(manifest, order, Map.copyOf(shownAs), List.copyOf(warnings), exit,
+        Collections.unmodifiableSortedSet(new TreeSet<>(leftOutWritten)));
   }
 
   private int record(String program, List<String> argv, Map<String, String> env, String cwd,
@@ -156,9 +194,21 @@ public final class ClosureCapture {
       warnings.add("the recording run exited with status " + recording.exitStatus()
           + "; files it would have used after that point are missing");
     }
+    TraceScope scope = options.traceScope();
+    RunOutputs outputs = options.traceKeepWritten() ? RunOutputs.none() : RunOutputs.of(recording.files());
+    Set<String> byEntryProcess = new HashSet<>(recording.entryProcessExecs());
     Set<String> seen = new LinkedHashSet<>();
     for (TracedFile traced : recording.files()) {
-      if (excluded(traced.requested(), options.traceExclude())) {
+      if (traced.use() == TracedFile.Use.WRITTEN) {
+        continue;
+      }
+      boolean executed = traced.use() == TracedFile.Use.EXECUTED;
+      boolean entryProcess = executed && byEntryProcess.contains(traced.requested());
+      Optional<String> excludedBy = scope.excludedBy(traced.requested());
+      if (excludedBy.isPresent()) {
+        if (executed) {
+          dropped.add(new DroppedProgram(traced.requested(), excludedBy.get(), null, entryProcess));
+        }
         continue;
       }
       String real;
@@ -167,27 +217,61 @@ public final class ClosureCapture {
       } catch (IOException e) {
         continue;  // gone since the run (a temporary file): nothing to capture
       }
-      if (excluded(real, options.traceExclude()) || real.equals("/")) {
+      excludedBy = scope.excludedBy(real);
+      if (excludedBy.isPresent()) {
+        if (executed) {
+          dropped.add(new DroppedProgram(traced.requested(), excludedBy.get(), null, entryProcess));
+        }
         continue;
       }
-      if (Files.isDirectory(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
+      if (real.equals("/")) {
+        continue;
+      }
+      boolean directory = Files.isDirectory(Path.of(real), LinkOption.NOFOLLOW_LINKS);
+      if (!directory && !Files.isRegularFile(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      if (outputs.madeByRun(traced.requested()) || outputs.madeByRun(real)) {
+        leftOutWritten.add(real);
+        continue;
+      }
+      if (directory) {
         lookedAt.add(real);
         continue;
       }
-      if (!Files.isRegularFile(Path.of(real), LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
       seen.add(real);
-      if (traced.executed()) {
-        // the kernel, not the process, opens a script's interpreter: the trace never shows it
-        Optional<String> interpreter = Shebang.interpreter(Path.of(real));
-        if (interpreter.isPresent() && Files.isRegularFile(Path.of(interpreter.get()))) {
-          seen.add(walk(interpreter.get()));
-        }
+      if (executed) {
+        addInterpreters(real, scope, entryProcess, seen);
       }
     }
     addWithClosure(new ArrayList<>(seen), Reason.TRACED, session, false, env, cwd);
     return recording.exitStatus();
+  }
+
+  /**
+   * The kernel, not the process, opens a script's interpreter (and that one's, when it is a script
+   * too): the trace never shows them, so they are read from the {@code #!} lines.
+   */
+  private void addInterpreters(String executed, TraceScope scope, boolean entryProcess, Set<String> seen)
+      throws IOException {
+    String script = executed;
+    for (int depth = 0; depth < MAX_SHEBANG_DEPTH; depth++) {
+      Optional<String> interpreter = Shebang.interpreter(Path.of(script));
+      if (interpreter.isEmpty() || !Files.isRegularFile(Path.of(interpreter.get()))) {
+        return;  // not a script; or one that cannot run here either
+      }
+      Optional<String> excludedBy = scope.excludedBy(interpreter.get());
+      String real = excludedBy.isPresent() ? null : walk(interpreter.get());
+      if (real != null) {
+        excludedBy = scope.excludedBy(real);
+      }
+      if (excludedBy.isPresent()) {
+        dropped.add(new DroppedProgram(interpreter.get(), excludedBy.get(), script, entryProcess));
+        return;
+      }
+      seen.add(real);
+      script = real;
+    }
   }
 
   /**
@@ -398,15 +482,6 @@ public final class ClosureCapture {
     Stat s = new Stat(d, mode, Math.floorDiv(attrs.lastModifiedTime().toMillis(), 1000L));
     stats.put(real, s);
     return s;
-  }
-
-  private static boolean excluded(String path, List<String> prefixes) {
-    for (String prefix : prefixes) {
-      if (path.equals(prefix) || path.startsWith(prefix.endsWith("/") ? prefix : prefix + "/")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** glibc splits LD_LIBRARY_PATH on ':' and ';'. */

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.closurecache.core.elf.ElfFile;
@@ -161,6 +162,23 @@ class ClosureCaptureTest {
         "cached bytecode");
     assertEquals(Optional.of(0), pythonTraced.recordingExitStatus());
     assertEquals(List.of(), pythonTraced.warnings());
+  }
+
+  @Test
+  void capture_whenTracingAScriptOnStdin_runsItAndIncludesWhatItImports() throws IOException {
+    Path script = tmp.resolve("job.py");
+    Files.writeString(script, "import json, sqlite3\nprint(json.dumps(sqlite3.sqlite_version))\n");
+    ClosureCapture.Capture c = new ClosureCapture(resolver,
+        new StraceRecorder("strace", 120, ProcessBuilder.Redirect.from(script.toFile())), scratch)
+        .capture(PY, List.of("python3", "-"), ENV, "/", traced());
+    assertWellFormed(c.manifest());
+    assertEquals(Optional.of(0), c.recordingExitStatus());
+    Manifest m = c.manifest();
+    assertEquals(Reason.TRACED, m.files().get("/usr/lib/python3.11/json/__init__.py").reason());
+    assertEquals(Reason.TRACED, m.files().get("/usr/lib/python3.11/sqlite3/__init__.py").reason());
+    String sqliteModule = only(m, DYNLOAD, "_sqlite3.");
+    String libsqlite = only(m, LIBDIR + "/", "libsqlite3.so");
+    assertEquals(Optional.of(sqliteModule), m.files().get(libsqlite).by());
   }
 
   @Test
@@ -407,6 +425,132 @@ class ClosureCaptureTest {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  // ---------------------------------------------------------------- what the run made itself
+
+  static ClosureCapture.Options tracedEverywhere(boolean keepWritten) {
+    return new ClosureCapture.Options(List.of(), true, List.of("/proc", "/sys", "/dev"), List.of(), keepWritten,
+        EnvFilter.defaults());
+  }
+
+  @Test
+  void capture_whenTheRunWritesFilesAndReadsThemBack_leavesThemOutAndCountsThem() throws IOException {
+    Path input = Files.writeString(tmp.resolve("input.txt"), "given");
+    Path out = tmp.resolve("out.txt");
+    Path made = tmp.resolve("made");
+    String script = "rm -rf " + out + " " + made + " " + tmp.resolve("repo")
+        + " && cat " + input + " > " + out + " && cat " + out + " > /dev/null"
+        + " && mkdir " + made + " && echo y > " + made + "/copy && cat " + made + "/copy > /dev/null"
+        + " && cd " + tmp + " && git init -q repo && git -C repo status > /dev/null";
+    ClosureCapture.Capture c = bash(script, tracedEverywhere(false));
+    Manifest m = c.manifest();
+    assertEquals(Reason.TRACED, m.files().get(real(input.toString())).reason(), "read, never written: an input");
+    String tmpReal = real(tmp.toString());
+    assertFalse(m.files().containsKey(real(out.toString())), "its own output, read back");
+    assertTrue(m.files().keySet().stream().noneMatch(p -> p.startsWith(tmpReal + "/made")
+        || p.startsWith(tmpReal + "/repo")), m.files().keySet()::toString);
+    assertTrue(m.directories().stream().noneMatch(p -> p.startsWith(tmpReal + "/made")
+        || p.startsWith(tmpReal + "/repo")), m.directories()::toString);
+    assertTrue(c.leftOutWritten().contains(real(out.toString())), c.leftOutWritten()::toString);
+    assertTrue(c.leftOutWritten().contains(real(made + "/copy")), c.leftOutWritten()::toString);
+    assertTrue(c.leftOutWritten().contains(tmpReal + "/repo/.git/HEAD"), c.leftOutWritten()::toString);
+    assertTrue(m.files().containsKey(real("/usr/bin/git")), "the programs stay");
+
+    ClosureCapture.Capture kept = bash(script, tracedEverywhere(true));
+    assertEquals(Reason.TRACED, kept.manifest().files().get(real(out.toString())).reason());
+    assertTrue(kept.manifest().files().containsKey(tmpReal + "/repo/.git/HEAD"));
+    assertEquals(Set.of(), kept.leftOutWritten());
+  }
+
+  // ---------------------------------------------------------------- programs the scope leaves out
+
+  /** A script under /tmp (excluded by default) that a traced run executes. */
+  Path excludedTool() throws IOException {
+    Path tool = tmp.resolve("tool");
+    Files.writeString(tool, "#!/bin/sh\nexit 0\n");
+    run755(tool);
+    assertTrue(real(tool.toString()).startsWith("/tmp/"), tool::toString);
+    return tool;
+  }
+
+  @Test
+  void capture_whenAChildRunsAProgramUnderAnExcludedPrefix_warnsNamingTraceInclude() throws IOException {
+    Path tool = excludedTool();
+    ClosureCapture.Capture c = bash(tool + "; true", traced());
+    assertFalse(c.manifest().files().containsKey(tool.toString()));
+    assertEquals(1, c.warnings().stream().filter(w -> w.startsWith("left out " + tool + ", under the excluded /tmp")
+        && w.contains("--trace-include " + tmp)).count(), c.warnings()::toString);
+  }
+
+  @Test
+  void capture_whenTheEntryProcessExecsAProgramUnderAnExcludedPrefix_failsUnlessTraceIncluded() throws IOException {
+    Path tool = excludedTool();
+    ExcludedProgramException e = assertThrows(ExcludedProgramException.class, () -> bash("exec " + tool, traced()));
+    assertTrue(e.getMessage().startsWith("the program's own process runs " + tool + ", under the excluded /tmp"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("--trace-include " + tmp), e.getMessage());
+    assertEquals(List.of(tool.toString()), e.dropped().stream().map(DroppedProgram::path).toList());
+
+    ClosureCapture.Options included = new ClosureCapture.Options(List.of(), true,
+        ClosureCapture.DEFAULT_TRACE_EXCLUDE, List.of(tmp.toString()), false, EnvFilter.defaults());
+    ClosureCapture.Capture c = bash("exec " + tool, included);
+    assertEquals(Reason.TRACED, c.manifest().files().get(real(tool.toString())).reason());
+    assertEquals(List.of(), c.warnings());
+  }
+
+  @Test
+  void capture_whenTheEntrysEnvShebangFindsItsInterpreterUnderAnExcludedPrefix_fails() throws Exception {
+    // a pyenv shim's shape: #!/usr/bin/env NAME, NAME found first in a PATH directory under /tmp
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    Files.copy(Path.of("/usr/bin/dash"), bin.resolve("myshell"));
+    run755(bin.resolve("myshell"));
+    Path dir = Files.createDirectories(Path.of("/var/lib/closure-cache-test-" + ProcessHandle.current().pid()));
+    try {
+      Path job = dir.resolve("job");
+      Files.writeString(job, "#!/usr/bin/env myshell\nexit 0\n");
+      run755(job);
+      Map<String, String> env = Map.of("PATH", bin + ":/usr/bin:/bin");
+      ExcludedProgramException e = assertThrows(ExcludedProgramException.class,
+          () -> capture(job.toString(), List.of(job.toString()), env, "/", traced()));
+      assertEquals(List.of(bin.resolve("myshell").toString()), e.dropped().stream().map(DroppedProgram::path).toList());
+      assertTrue(e.getMessage().contains("--trace-include " + bin), e.getMessage());
+    } finally {
+      try (var s = Files.walk(dir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void capture_whenAnExecutedScriptsInterpreterIsUnderAnExcludedPrefix_warnsNamingTheScript() throws Exception {
+    Path shell = tmp.resolve("myshell");
+    Files.copy(Path.of("/usr/bin/dash"), shell);
+    run755(shell);
+    Path dir = Files.createDirectories(Path.of("/var/lib/closure-cache-test-" + ProcessHandle.current().pid()));
+    try {
+      Path script = dir.resolve("tool.sh");
+      Files.writeString(script, "#!" + shell + "\nexit 0\n");
+      run755(script);
+      ClosureCapture.Capture c = bash(script + "; true", traced());
+      Manifest m = c.manifest();
+      assertEquals(Reason.TRACED, m.files().get(script.toString()).reason());
+      assertFalse(m.files().containsKey(shell.toString()));
+      assertTrue(c.warnings().stream().anyMatch(w -> w.startsWith("left out " + shell + " (the #! interpreter of "
+          + script + "), under the excluded /tmp")), c.warnings()::toString);
+    } finally {
+      try (var s = Files.walk(dir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void capture_whenTheEntryItselfLiesUnderAnExcludedPrefix_itIsInTheClosureAndNothingIsSaid() throws IOException {
+    Path tool = excludedTool();
+    ClosureCapture.Capture c = capture(tool.toString(), List.of(tool.toString()), ENV, "/", traced());
+    assertEquals(Reason.ENTRY, c.manifest().files().get(real(tool.toString())).reason());
+    assertEquals(List.of(), c.warnings());
   }
 
   static void run755(Path p) throws IOException {

@@ -14,11 +14,15 @@ class StraceRecorderParseTest {
   }
 
   private static TracedFile read(String path) {
-    return new TracedFile(path, false);
+    return TracedFile.read(path);
   }
 
   private static TracedFile exec(String path) {
-    return new TracedFile(path, true);
+    return TracedFile.executed(path);
+  }
+
+  private static TracedFile written(String path) {
+    return TracedFile.written(path);
   }
 
   @Test
@@ -50,18 +54,56 @@ class StraceRecorderParseTest {
   }
 
   @Test
-  void parse_opensForWriting_areNotInputs() {
-    assertEquals(List.of(), parse(
+  void parse_opensForWriting_areWrittenNotRead_andAnUnnamedFileIsNothing() {
+    assertEquals(List.of(written("/w/out.txt"), written("/w/db"), written("/w/new"), written("/w/log"),
+            written("/w/trunc")), parse(
         "openat(AT_FDCWD</w>, \"out.txt\", O_WRONLY|O_CREAT|O_TRUNC, 0666) = 3</w/out.txt>",
         "openat(AT_FDCWD</w>, \"db\", O_RDWR|O_CLOEXEC) = 3</w/db>",
         "openat(AT_FDCWD</w>, \"new\", O_RDONLY|O_CREAT, 0644) = 3</w/new>",
         "open(\"/w/log\", O_WRONLY|O_APPEND) = 3</w/log>",
+        "openat(AT_FDCWD</w>, \"trunc\", O_RDONLY|O_TRUNC) = 3</w/trunc>",
         "openat(AT_FDCWD</w>, \"/w\", O_RDWR|O_TMPFILE, 0600) = 3</w/#123 (deleted)>"));
   }
 
   @Test
+  void parse_namesTheRunMade_areWritten() {
+    // as strace 6 prints them (mkdir, mknodat and friends from coreutils, rename/link/symlink from python)
+    assertEquals(List.of(written("/start/a"), written("/start/e"), written("/x/d2"), written("/w/f"), written("/w/p"),
+            written("/w/b"), written("/y/g"), written("/w/c"), written("/w/h"), written("/w/l"), written("/z/l2"),
+            written("/w/t"), written("/w/named")), parse(
+        "creat(\"a\", 0644) = 3</w/a>",
+        "mkdir(\"e\", 0777)                        = 0",
+        "mkdirat(AT_FDCWD</x>, \"d2\", 0755) = 0",
+        "mknodat(AT_FDCWD</w>, \"f\", S_IFIFO|0666) = 0",
+        "mknod(\"/w/p\", S_IFIFO|0644) = 0",
+        "renameat2(AT_FDCWD</w>, \"a\", AT_FDCWD</w>, \"b\", RENAME_NOREPLACE) = 0",
+        "renameat(AT_FDCWD</w>, \"b\", 4</y>, \"g\") = 0",
+        "linkat(AT_FDCWD</w>, \"b\", AT_FDCWD</w>, \"c\", 0) = 0",
+        "link(\"g\", \"h\")                          = 0",
+        "symlinkat(\"b\", AT_FDCWD</w>, \"l\") = 0",
+        "symlink(\"g\", \"/z/l2\")                       = 0",
+        "truncate(\"t\", 0) = 0",
+        "linkat(3</w/#123 (deleted)>, \"\", AT_FDCWD</w>, \"named\", AT_EMPTY_PATH) = 0",
+        "rename(\"gone\", \"/w/r\"...) = 0",
+        "mkdir(\"/w/failed\", 0777) = -1 EEXIST (File exists)"));
+  }
+
+  @Test
+  void parseProcess_collectsTheChildrenItMade() {
+    StraceRecorder.ProcessTrace t = StraceRecorder.parseProcess(List.of(
+        "clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = 12380",
+        "clone3({flags=CLONE_VM|CLONE_VFORK, exit_signal=SIGCHLD, stack=0x7f, stack_size=0x9000}, 88) = 12381",
+        "vfork() = 12382",
+        "fork()                                  = 12383",
+        "clone(child_stack=NULL, flags=SIGCHLD) = -1 EAGAIN (Resource temporarily unavailable)",
+        "execve(\"/usr/bin/true\", [\"true\"], 0x7ff /* 1 var */) = 0"), "/start");
+    assertEquals(java.util.Set.of(12380L, 12381L, 12382L, 12383L), t.children());
+    assertEquals(List.of(exec("/usr/bin/true")), t.files());
+  }
+
+  @Test
   void parse_openat2ReadOnly_isAnInput() {
-    assertEquals(List.of(read("/etc/hosts")), parse(
+    assertEquals(List.of(read("/etc/hosts"), written("/w/o")), parse(
         "openat2(AT_FDCWD</w>, \"/etc/hosts\", {flags=O_RDONLY|O_CLOEXEC, mode=0, resolve=0}, 24) = 3</etc/hosts>",
         "openat2(AT_FDCWD</w>, \"/w/o\", {flags=O_WRONLY|O_CREAT, mode=0644, resolve=0}, 24) = 3</w/o>"));
   }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
     description = {
         "Serves the content-addressed store over HTTP (API v1: objects, the missing-objects batch, signed manifests and tags, /healthz, /metrics). On start it empties the store's temp area and reconciles its index with the object files; on SIGTERM it stops accepting, lets requests in flight finish (shutdown-grace), and exits 0.",
         "",
-        "Settings come from defaults, then --config FILE (Java properties: store, listen, max-object-size, tokens-file, reads-open, publisher-keys, tls-cert, tls-key, max-missing-batch, idle-timeout, request-parse-timeout, max-header-size, io-threads, worker-threads, shutdown-grace), then these flags."},
+        "Settings come from defaults, then --config FILE (Java properties: store, listen, max-object-size, tokens-file, reads-open, publisher-keys, tls-cert, tls-key, max-missing-batch, idle-timeout, request-parse-timeout, body-timeout, upload-timeout, max-header-size, io-threads, worker-threads, upload-threads, shutdown-grace), then these flags."},
     footer = {"", "Examples:",
         "  cache-server serve",
         "  cache-server serve --store /srv/closure-cache --listen 0.0.0.0:7070 --tokens-file /etc/closure-cache/tokens \\",

@@ -21,7 +21,12 @@ import org.closurecache.core.config.Units;
  * ({@code HOST:PORT}), {@code max-object-size}, {@code tokens-file}, {@code reads-open},
  * {@code publisher-keys} (comma-separated {@code .pub} files), {@code tls-cert}, {@code tls-key},
  * {@code max-missing-batch}, {@code idle-timeout}, {@code request-parse-timeout},
- * {@code max-header-size}, {@code io-threads}, {@code worker-threads}, {@code shutdown-grace}.
+ * {@code body-timeout}, {@code upload-timeout}, {@code max-header-size}, {@code io-threads},
+ * {@code worker-threads}, {@code upload-threads}, {@code shutdown-grace}.
+ *
+ * <p>{@code body-timeout} bounds how long the body of a missing batch, manifest or tag may take
+ * to arrive in all; {@code upload-timeout} does the same for an object's body. Object uploads run
+ * on their own {@code upload-threads}, so they never take the worker threads that answer reads.
  */
 public record ServerConfig(
     Path store,
@@ -36,26 +41,33 @@ public record ServerConfig(
     int maxMissingBatch,
     Duration idleTimeout,
     Duration requestParseTimeout,
+    Duration bodyTimeout,
+    Duration uploadTimeout,
     int maxHeaderSize,
     int ioThreads,
     int workerThreads,
+    int uploadThreads,
     Duration shutdownGrace) {
 
   public static final Set<String> KEYS = Set.of(
       "store", "listen", "max-object-size", "tokens-file", "reads-open", "publisher-keys", "tls-cert",
-      "tls-key", "max-missing-batch", "idle-timeout", "request-parse-timeout", "max-header-size",
-      "io-threads", "worker-threads", "shutdown-grace");
+      "tls-key", "max-missing-batch", "idle-timeout", "request-parse-timeout", "body-timeout", "upload-timeout",
+      "max-header-size", "io-threads", "worker-threads", "upload-threads", "shutdown-grace");
 
   public ServerConfig {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
     }
-    if (maxObjectSize <= 0 || maxMissingBatch <= 0 || maxHeaderSize < 1024 || ioThreads <= 0 || workerThreads <= 0) {
+    if (maxObjectSize <= 0 || maxMissingBatch <= 0 || maxHeaderSize < 1024 || ioThreads <= 0 || workerThreads <= 0
+        || uploadThreads <= 0) {
       throw new IllegalArgumentException("sizes, batch and thread counts must be positive"
           + " (max-header-size at least 1024)");
     }
     if (tlsCert.isPresent() != tlsKey.isPresent()) {
       throw new IllegalArgumentException("TLS needs both tls-cert and tls-key");
+    }
+    if (bodyTimeout.isNegative() || bodyTimeout.isZero() || uploadTimeout.isNegative() || uploadTimeout.isZero()) {
+      throw new IllegalArgumentException("body-timeout and upload-timeout must be positive");
     }
     publisherKeys = List.copyOf(publisherKeys);
   }
@@ -64,8 +76,9 @@ public record ServerConfig(
   public static ServerConfig defaults() {
     int cores = Runtime.getRuntime().availableProcessors();
     return new ServerConfig(Path.of("var/store"), "127.0.0.1", 7070, 4L << 30, Optional.empty(), true, List.of(),
-        Optional.empty(), Optional.empty(), 100_000, Duration.ofSeconds(60), Duration.ofSeconds(30), 16 << 10,
-        Math.max(2, cores), Math.max(8, cores * 4), Duration.ofSeconds(30));
+        Optional.empty(), Optional.empty(), 100_000, Duration.ofSeconds(60), Duration.ofSeconds(30),
+        Duration.ofSeconds(60), Duration.ofHours(1), 16 << 10, Math.max(2, cores), Math.max(8, cores * 4),
+        Math.max(4, cores * 2), Duration.ofSeconds(30));
   }
 
   /** Applies {@code key=value} settings over this config; {@code base} resolves relative paths. */
@@ -114,9 +127,12 @@ public record ServerConfig(
         s.containsKey("idle-timeout") ? parse(s, "idle-timeout", Units::parseDuration) : idleTimeout,
         s.containsKey("request-parse-timeout")
             ? parse(s, "request-parse-timeout", Units::parseDuration) : requestParseTimeout,
+        s.containsKey("body-timeout") ? parse(s, "body-timeout", Units::parseDuration) : bodyTimeout,
+        s.containsKey("upload-timeout") ? parse(s, "upload-timeout", Units::parseDuration) : uploadTimeout,
         s.containsKey("max-header-size") ? parse(s, "max-header-size", ServerConfig::intSize) : maxHeaderSize,
         s.containsKey("io-threads") ? parse(s, "io-threads", ServerConfig::count) : ioThreads,
         s.containsKey("worker-threads") ? parse(s, "worker-threads", ServerConfig::count) : workerThreads,
+        s.containsKey("upload-threads") ? parse(s, "upload-threads", ServerConfig::count) : uploadThreads,
         s.containsKey("shutdown-grace") ? parse(s, "shutdown-grace", Units::parseDuration) : shutdownGrace);
   }
 

@@ -15,7 +15,10 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
@@ -42,17 +45,19 @@ public final class CacheServer implements AutoCloseable {
   private final GracefulShutdownHandler graceful;
   private final ServerMetrics metrics;
   private final boolean tls;
+  private final ExecutorService uploads;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   private CacheServer(ServerConfig config, ObjectStore store, Undertow undertow, GracefulShutdownHandler graceful,
-      ServerMetrics metrics, boolean tls) {
+      ServerMetrics metrics, boolean tls, ExecutorService uploads) {
     this.config = config;
     this.store = store;
     this.undertow = undertow;
     this.graceful = graceful;
     this.metrics = metrics;
     this.tls = tls;
+    this.uploads = uploads;
   }
 
   public static CacheServer start(ServerConfig config) throws IOException {
@@ -62,9 +67,11 @@ public final class CacheServer implements AutoCloseable {
         ? Optional.empty() : Optional.of(TrustedKeys.load(config.publisherKeys()));
     SSLContext ssl = config.tlsCert().isPresent() ? Tls.context(config.tlsCert().get(), config.tlsKey().get()) : null;
     ObjectStore store = ObjectStore.open(config.store(), config.maxObjectSize());
+    ExecutorService uploads = uploadThreads(config.uploadThreads());
     try {
       ServerMetrics metrics = new ServerMetrics(store.index()::objectCount, store.index()::objectBytes);
-      GracefulShutdownHandler graceful = Handlers.gracefulShutdown(routes(config, store, auth, publishers, metrics));
+      GracefulShutdownHandler graceful = Handlers.gracefulShutdown(
+          new FramingCheck(routes(config, store, auth, publishers, metrics, uploads)));
       int idleMillis = (int) Math.min(Integer.MAX_VALUE, config.idleTimeout().toMillis());
       Undertow.Builder builder = Undertow.builder()
           .setIoThreads(config.ioThreads())
@@ -86,8 +93,9 @@ public final class CacheServer implements AutoCloseable {
       }
       Undertow undertow = builder.build();
       undertow.start();
-      return new CacheServer(config, store, undertow, graceful, metrics, ssl != null);
+      return new CacheServer(config, store, undertow, graceful, metrics, ssl != null, uploads);
     } catch (RuntimeException e) {
+      uploads.shutdownNow();
       store.close();
       // Undertow wraps a failed bind (port in use, bad address) in a RuntimeException
       if (e.getCause() instanceof IOException io) {
@@ -97,18 +105,36 @@ public final class CacheServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Object uploads stream on these threads, apart from Undertow's workers: uploaders that are slow
+   * (or hostile, with a write token) keep only each other waiting, never the reads.
+   */
+  private static ExecutorService uploadThreads(int count) {
+    AtomicInteger n = new AtomicInteger();
+    return Executors.newFixedThreadPool(count, task -> {
+      Thread t = new Thread(task, "cache-server-upload-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
   private static HttpHandler routes(ServerConfig config, ObjectStore store, Auth auth,
-      Optional<TrustedKeys> publishers, ServerMetrics metrics) {
+      Optional<TrustedKeys> publishers, ServerMetrics metrics, ExecutorService uploads) {
+    BodyReceiver bodies = new BodyReceiver(config.bodyTimeout(), config.idleTimeout());
     HttpHandler objectGet = metrics.count("objects", new ObjectGetHandler(store.layout(), auth, metrics));
+    HttpHandler objectPut = new ObjectPutHandler(store, auth, metrics, uploads, config.idleTimeout(),
+        config.uploadTimeout());
     RoutingHandler routes = Handlers.routing()
         .get("/v1/objects/{digest}", objectGet)
         .add(Methods.HEAD, "/v1/objects/{digest}", objectGet)
-        .put("/v1/objects/{digest}", metrics.count("objects", new ObjectPutHandler(store, auth, metrics)))
-        .post("/v1/objects/missing", metrics.count("missing", new MissingHandler(store, auth, config.maxMissingBatch())))
+        .put("/v1/objects/{digest}", metrics.count("objects", objectPut))
+        .post("/v1/objects/missing",
+            metrics.count("missing", new MissingHandler(store, auth, config.maxMissingBatch(), bodies)))
         .get("/v1/manifests/{digest}", metrics.count("manifests", ManifestHandlers.get(store, auth)))
-        .put("/v1/manifests/{digest}", metrics.count("manifests", ManifestHandlers.put(store, auth, publishers, metrics)))
+        .put("/v1/manifests/{digest}",
+            metrics.count("manifests", ManifestHandlers.put(store, auth, publishers, metrics, bodies)))
         .get("/v1/tags/{name}", metrics.count("tags", TagHandlers.get(store, auth)))
-        .put("/v1/tags/{name}", metrics.count("tags", TagHandlers.put(store, auth, publishers, metrics)))
+        .put("/v1/tags/{name}", metrics.count("tags", TagHandlers.put(store, auth, publishers, metrics, bodies)))
         .get("/healthz", metrics.count("healthz", exchange -> {
           ObjectNode body = CanonicalJson.object();
           body.put("status", "ok");
@@ -125,8 +151,11 @@ public final class CacheServer implements AutoCloseable {
           exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, metrics.contentType());
           exchange.getResponseSender().send(ByteBuffer.wrap(out.toByteArray()));
         }))
+        // Its own code, not not-found: a client whose master URL has a wrong path can tell "this
+        // server has no such route" from "this master lacks that tag".
         .setFallbackHandler(metrics.count("unknown", exchange ->
-            HttpErrors.send(exchange, 404, "not-found", "no such route: " + exchange.getRequestPath())))
+            HttpErrors.send(exchange, 404, "no-such-route", "no such route: " + exchange.getRequestPath()
+                + "; this is a closure-cache master, whose API v1 is under /v1/ at the root of its URL")))
         .setInvalidMethodHandler(metrics.count("unknown", exchange ->
             HttpErrors.send(exchange, 405, "method-not-allowed",
                 exchange.getRequestMethod() + " is not allowed on " + exchange.getRequestPath())));
@@ -176,6 +205,7 @@ public final class CacheServer implements AutoCloseable {
       Thread.currentThread().interrupt();
     } finally {
       undertow.stop();
+      uploads.shutdownNow();
       store.close();
       stopped.countDown();
     }

@@ -1,8 +1,11 @@
 package org.closurecache.server.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.undertow.io.IoCallback;
+import io.undertow.io.Sender;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.closurecache.core.json.CanonicalJson;
 
@@ -33,6 +36,36 @@ public final class HttpErrors {
     }
     exchange.setStatusCode(status);
     Json.send(exchange, body);
+  }
+
+  /**
+   * Answers, then closes the connection once the answer is written: for a request whose body will
+   * never be read to its end (it stalled or overran its deadline), so the connection is not kept
+   * open draining it.
+   */
+  public static void sendAndClose(HttpServerExchange exchange, int status, String code, String message) {
+    exchange.setPersistent(false);
+    if (exchange.isResponseStarted()) {
+      org.xnio.IoUtils.safeClose(exchange.getConnection());
+      return;
+    }
+    byte[] bytes = CanonicalJson.write(body(code, message));
+    exchange.setStatusCode(status);
+    exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+    exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes.length);
+    exchange.getResponseSender().send(ByteBuffer.wrap(bytes), new IoCallback() {
+      @Override
+      public void onComplete(HttpServerExchange ex, Sender sender) {
+        org.xnio.IoUtils.safeClose(ex.getConnection());
+        ex.endExchange();
+      }
+
+      @Override
+      public void onException(HttpServerExchange ex, Sender sender, IOException e) {
+        org.xnio.IoUtils.safeClose(ex.getConnection());
+        ex.endExchange();
+      }
+    });
   }
 
   /** JSON responses. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
@@ -25,46 +26,48 @@ import org.closurecache.server.store.ObjectStore;
  * against a configured publisher key (else 403 {@code untrusted-signature}), and every object it
  * names is stored (else 409 {@code missing-objects} listing them, at most 1,000 shown). 201 when
  * stored, 200 when already there. GET answers the envelope with a strong ETag and immutable
- * caching, or 404. Blocking: worker threads. Thread-safe.
+ * caching, or 404. PUT's body arrives on the IO thread ({@link BodyRoute}); the rest of both routes
+ * runs on worker threads. Thread-safe.
  */
 final class ManifestHandlers {
   private static final int MAX_LISTED = 1000;
 
   private ManifestHandlers() {}
 
-  static HttpHandler put(ObjectStore store, Auth auth, Optional<TrustedKeys> publishers, ServerMetrics metrics) {
+  static HttpHandler put(ObjectStore store, Auth auth, Optional<TrustedKeys> publishers, ServerMetrics metrics,
+      BodyReceiver receiver) {
     PublisherCheck check = new PublisherCheck(publishers, metrics);
-    return new WorkerHandler() {
+    return new BodyRoute(receiver, SignedManifest.MAX_BYTES, "the signed manifest") {
       @Override
-      void handle(HttpServerExchange exchange) throws Exception {
+      boolean admit(HttpServerExchange exchange) {
         if (!auth.require(exchange, Auth.Role.WRITE)) {
           metrics.rejected("unauthorized");
-          return;
+          return false;
         }
-        Optional<Digest> digest = Requests.digest(exchange);
-        Optional<byte[]> body = digest.isPresent()
-            ? Requests.body(exchange, SignedManifest.MAX_BYTES, "the signed manifest") : Optional.empty();
-        if (body.isEmpty()) {
-          return;
-        }
+        return Requests.digest(exchange).isPresent();
+      }
+
+      @Override
+      void handle(HttpServerExchange exchange, byte[] bytes) throws Exception {
+        Digest digest = Digest.parse(Requests.param(exchange, "digest")); // admitted: well-formed
         SignedManifest envelope;
         try {
-          envelope = SignedManifest.parse(body.get());
+          envelope = SignedManifest.parse(bytes);
         } catch (JsonFormatException e) {
           metrics.rejected("bad-manifest");
           HttpErrors.send(exchange, 400, "bad-manifest", e.getMessage());
           return;
         }
-        if (!envelope.manifestDigest().equals(digest.get())) {
+        if (!envelope.manifestDigest().equals(digest)) {
           metrics.rejected("digest-mismatch");
           ObjectNode err = HttpErrors.body("digest-mismatch",
-              "the manifest hashes to " + envelope.manifestDigest() + ", not " + digest.get());
-          err.put("expected", digest.get().toString());
+              "the manifest hashes to " + envelope.manifestDigest() + ", not " + digest);
+          err.put("expected", digest.toString());
           err.put("actual", envelope.manifestDigest().toString());
           HttpErrors.send(exchange, 400, err);
           return;
         }
-        Optional<Manifest> verified = check.verify(exchange, envelope::verify);
+        Optional<Manifest> verified = check.verify(exchange, "manifest " + digest, envelope::verify);
         if (verified.isEmpty()) {
           return;
         }
@@ -80,12 +83,12 @@ final class ManifestHandlers {
           HttpErrors.send(exchange, 409, err);
           return;
         }
-        boolean existed = store.index().manifest(digest.get()).isPresent();
+        boolean existed = store.index().manifest(digest).isPresent();
         if (!existed) {
-          store.index().putManifest(digest.get(), body.get());
+          store.index().putManifest(digest, bytes);
         }
-        ObjectNode ok = org.closurecache.core.json.CanonicalJson.object();
-        ok.put("digest", digest.get().toString());
+        ObjectNode ok = CanonicalJson.object();
+        ok.put("digest", digest.toString());
         ok.put("created", !existed);
         exchange.setStatusCode(existed ? 200 : 201);
         HttpErrors.Json.send(exchange, ok);

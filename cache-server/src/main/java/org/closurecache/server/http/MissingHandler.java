@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.undertow.server.HttpServerExchange;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.json.JsonFormatException;
@@ -15,10 +14,10 @@ import org.closurecache.server.store.ObjectStore;
  * {@code POST /v1/objects/missing}: body a JSON array of digests (at most the configured batch),
  * answer the JSON array of those the store lacks, in the order asked: one round trip to
  * negotiate a whole closure. 400 for malformed JSON or digests (naming the first bad element),
- * 413 over the batch limit. Reads need the read role when reads are closed. Blocking (index
- * look-ups): runs on a worker thread. Thread-safe.
+ * 413 over the batch limit. Reads need the read role when reads are closed. The body arrives on
+ * the IO thread ({@link BodyRoute}); the index look-ups run on a worker thread. Thread-safe.
  */
-final class MissingHandler extends WorkerHandler {
+final class MissingHandler extends BodyRoute {
   /** Longest JSON text one digest takes: quotes, "sha256:", 64 hex, comma, some space. */
   private static final int BYTES_PER_DIGEST = 80;
 
@@ -26,24 +25,24 @@ final class MissingHandler extends WorkerHandler {
   private final Auth auth;
   private final int maxBatch;
 
-  MissingHandler(ObjectStore store, Auth auth, int maxBatch) {
+  MissingHandler(ObjectStore store, Auth auth, int maxBatch, BodyReceiver receiver) {
+    super(receiver, (int) Math.min(Integer.MAX_VALUE - 16, (long) maxBatch * BYTES_PER_DIGEST + 1024),
+        "the list of digests");
     this.store = store;
     this.auth = auth;
     this.maxBatch = maxBatch;
   }
 
   @Override
-  void handle(HttpServerExchange exchange) throws Exception {
-    if (!auth.require(exchange, Auth.Role.READ)) {
-      return;
-    }
-    Optional<byte[]> body = Requests.body(exchange, maxBatch * BYTES_PER_DIGEST + 1024, "the list of digests");
-    if (body.isEmpty()) {
-      return;
-    }
+  boolean admit(HttpServerExchange exchange) {
+    return auth.require(exchange, Auth.Role.READ);
+  }
+
+  @Override
+  void handle(HttpServerExchange exchange, byte[] body) throws Exception {
     JsonNode list;
     try {
-      list = CanonicalJson.parse(body.get(), Integer.MAX_VALUE, "the list of digests");
+      list = CanonicalJson.parse(body, Integer.MAX_VALUE, "the list of digests");
     } catch (JsonFormatException e) {
       HttpErrors.send(exchange, 400, "bad-request", e.getMessage());
       return;

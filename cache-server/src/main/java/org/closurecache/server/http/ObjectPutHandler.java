@@ -3,7 +3,8 @@ package org.closurecache.server.http;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.undertow.server.HttpServerExchange;
 import java.io.IOException;
-import java.util.Optional;
+import java.time.Duration;
+import java.util.concurrent.Executor;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.json.CanonicalJson;
@@ -20,41 +21,55 @@ import org.xnio.channels.ReadTimeoutException;
  *   <li>400 {@code digest-mismatch} naming expected and actual digests; nothing is kept;
  *   <li>401/403 without a write credential; 413 over the size cap (before reading when
  *       {@code Content-Length} says so); 507 when the store's disk is full; 408 and a closed
- *       connection when the body stalls for {@code idle-timeout} (see {@link WorkerHandler}).
+ *       connection when the body stalls for {@code idle-timeout} or is not whole within
+ *       {@code upload-timeout} (see {@link WorkerHandler}).
  * </ul>
  *
- * <p>Blocking work: runs on a worker thread. Thread-safe.
+ * <p>Credentials and the digest are checked on the IO thread; the upload itself streams to disk
+ * on the executor it is given (the server's upload threads), never on the worker threads that
+ * answer reads, so slow uploaders can only keep other uploads waiting. Thread-safe.
  */
 final class ObjectPutHandler extends WorkerHandler {
   private final ObjectStore store;
   private final Auth auth;
   private final ServerMetrics metrics;
+  private final Duration stall;
+  private final Duration uploadTimeout;
 
-  ObjectPutHandler(ObjectStore store, Auth auth, ServerMetrics metrics) {
+  /** {@code stall}: the idle-timeout; {@code uploadTimeout}: the longest a whole body may take. */
+  ObjectPutHandler(ObjectStore store, Auth auth, ServerMetrics metrics, Executor uploads, Duration stall,
+      Duration uploadTimeout) {
+    super(uploads);
+    this.stall = stall;
     this.store = store;
     this.auth = auth;
     this.metrics = metrics;
+    this.uploadTimeout = uploadTimeout;
+  }
+
+  @Override
+  boolean admit(HttpServerExchange exchange) {
+    if (!auth.require(exchange, Auth.Role.WRITE)) {
+      metrics.rejected("unauthorized");
+      return false;
+    }
+    if (Requests.digest(exchange).isEmpty()) {
+      metrics.rejected("bad-digest");
+      return false;
+    }
+    return true;
   }
 
   @Override
   void handle(HttpServerExchange exchange) throws Exception {
-    if (!auth.require(exchange, Auth.Role.WRITE)) {
-      metrics.rejected("unauthorized");
-      return;
-    }
-    Optional<Digest> parsed = Requests.digest(exchange);
-    if (parsed.isEmpty()) {
-      metrics.rejected("bad-digest");
-      return;
-    }
-    Digest digest = parsed.get();
+    Digest digest = Digest.parse(Requests.param(exchange, "digest")); // admitted: well-formed
     if (store.contains(digest)) {
       answer(exchange, 200, digest, false);
       return;
     }
     long declared = exchange.getRequestContentLength();
     try {
-      ObjectStore.PutResult result = store.put(digest, Requests.blockingBody(exchange), declared);
+      ObjectStore.PutResult result = store.put(digest, Requests.blockingBody(exchange, stall, uploadTimeout), declared);
       answer(exchange, result == ObjectStore.PutResult.CREATED ? 201 : 200, digest,
           result == ObjectStore.PutResult.CREATED);
     } catch (DigestMismatchException e) {
@@ -66,7 +81,7 @@ final class ObjectPutHandler extends WorkerHandler {
     } catch (ObjectTooLargeException e) {
       metrics.rejected("too-large");
       HttpErrors.send(exchange, 413, "too-large", e.getMessage());
-    } catch (ReadTimeoutException e) {
+    } catch (ReadTimeoutException | RequestBodyTimeoutException e) {
       metrics.rejected("stalled");
       throw e;
     } catch (IOException e) {

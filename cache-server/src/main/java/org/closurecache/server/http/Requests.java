@@ -1,14 +1,16 @@
 package org.closurecache.server.http;
 
-import io.undertow.UndertowOptions;
 import io.undertow.server.HttpServerExchange;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.closurecache.core.digest.Digest;
-import org.xnio.Options;
+import org.xnio.channels.Channels;
+import org.xnio.channels.StreamSourceChannel;
 
 /** Reading what a request carries, bounded. Stateless and thread-safe. */
 final class Requests {
@@ -32,53 +34,75 @@ final class Requests {
   }
 
   /**
-   * Reads the whole body, at most {@code max} bytes, in a blocking worker thread. Answers 413
-   * and returns empty when the body is larger.
+   * The request body as a blocking stream, for a worker thread, read straight from the request
+   * channel. A read gives up with {@link RequestBodyTimeoutException} once no byte has arrived for
+   * {@code stall} (the server's {@code idle-timeout}), or once the whole body has taken longer than
+   * {@code deadline}: a client that stalls, or trickles, holds the thread no longer than that. A
+   * connection lost mid-body is {@link RequestBodyLostException}. The connection itself is left
+   * alone (no socket read timeout, which made XNIO close it under the handler and lose the 408
+   * once a body was past its first buffer).
    */
-  static Optional<byte[]> body(HttpServerExchange exchange, int max, String what) throws IOException {
-    long declared = exchange.getRequestContentLength();
-    if (declared > max) {
-      HttpErrors.send(exchange, 413, "too-large", what + " of " + declared + " bytes is over the limit of " + max);
-      return Optional.empty();
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.max(256, Math.min(declared, max)));
-    byte[] buffer = new byte[16384];
-    try (InputStream in = blockingBody(exchange)) {
-      int n;
-      while ((n = in.read(buffer)) >= 0) {
-        if (out.size() + n > max) {
-          HttpErrors.send(exchange, 413, "too-large", what + " is over the limit of " + max + " bytes");
-          return Optional.empty();
-        }
-        out.write(buffer, 0, n);
-      }
-    }
-    return Optional.of(out.toByteArray());
+  static InputStream blockingBody(HttpServerExchange exchange, Duration stall, Duration deadline) {
+    return new BodyStream(exchange.getRequestChannel(), stall, deadline);
   }
 
-  /**
-   * The request body as a blocking stream, on a worker thread, whose reads give up with
-   * {@link org.xnio.channels.ReadTimeoutException} once no byte has arrived for the server's
-   * {@code idle-timeout}. Undertow's idle timer does not run while a worker blocks in a read, and
-   * its blocking read otherwise waits 10 minutes, so a client that stalls mid-body would hold a
-   * worker thread (and a temp file) that long. The timeout is set on the connection only for
-   * this request's body and cleared when the exchange completes: a global socket read timeout
-   * made every read of every connection pay for a timer.
-   */
-  static InputStream blockingBody(HttpServerExchange exchange) throws IOException {
-    Integer idle = exchange.getConnection().getUndertowOptions().get(UndertowOptions.IDLE_TIMEOUT);
-    if (idle != null && idle > 0 && exchange.getConnection().supportsOption(Options.READ_TIMEOUT)) {
-      exchange.getConnection().setOption(Options.READ_TIMEOUT, idle);
-      exchange.addExchangeCompleteListener((ex, next) -> {
-        try {
-          ex.getConnection().setOption(Options.READ_TIMEOUT, 0);
-        } catch (IOException | IllegalArgumentException closed) {
-          // the connection is gone: nothing left to reset
-        }
-        next.proceed();
-      });
+  /** See {@link #blockingBody}. Not thread-safe: one reader. */
+  private static final class BodyStream extends InputStream {
+    private final StreamSourceChannel channel;
+    private final long stallNanos;
+    private final long deadlineNanos;
+    private final long started = System.nanoTime();
+    private long lastByte = started;
+    private long received;
+
+    BodyStream(StreamSourceChannel channel, Duration stall, Duration deadline) {
+      this.channel = channel;
+      this.deadlineNanos = deadline.toNanos();
+      this.stallNanos = stall.isZero() || stall.isNegative() ? deadlineNanos : stall.toNanos();
     }
-    exchange.startBlocking();
-    return exchange.getInputStream();
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (channel == null) {
+        return -1; // the request had no body, or it was read already
+      }
+      if (len == 0) {
+        return 0;
+      }
+      ByteBuffer into = ByteBuffer.wrap(b, off, len);
+      while (true) {
+        long now = System.nanoTime();
+        long toDeadline = deadlineNanos - (now - started);
+        long toStall = stallNanos - (now - lastByte);
+        if (toDeadline <= 0) {
+          throw new RequestBodyTimeoutException("the request body took longer than the upload-timeout of "
+              + deadlineNanos / 1_000_000 + " ms (" + received + " bytes arrived)");
+        }
+        if (toStall <= 0) {
+          throw new RequestBodyTimeoutException("the request body stalled: no byte for "
+              + (now - lastByte) / 1_000_000 + " ms after " + received + " bytes");
+        }
+        int n;
+        try {
+          n = Channels.readBlocking(channel, into, Math.min(toDeadline, toStall), TimeUnit.NANOSECONDS);
+        } catch (IOException e) {
+          throw new RequestBodyLostException("the client went away after " + received + " bytes of the body: "
+              + e.getMessage(), e);
+        }
+        if (n != 0) {
+          if (n > 0) {
+            received += n;
+            lastByte = System.nanoTime();
+          }
+          return n;
+        }
+      }
+    }
   }
 }

@@ -23,39 +23,43 @@ import org.closurecache.server.store.TagRevisionConflictException;
  * {@code missing-manifest}) and whose revision is above the current one (else 409
  * {@code stale-revision} with both revisions): a tag never moves back. 201 for a new tag, 200
  * for a new revision. GET answers the current signed record with {@code Cache-Control:
- * no-cache} (it changes), or 404. Blocking: worker threads. Thread-safe.
+ * no-cache} (it changes), or 404. PUT's body arrives on the IO thread ({@link BodyRoute}); the
+ * rest of both routes runs on worker threads. Thread-safe.
  */
 final class TagHandlers {
   private TagHandlers() {}
 
-  static HttpHandler put(ObjectStore store, Auth auth, Optional<TrustedKeys> publishers, ServerMetrics metrics) {
+  static HttpHandler put(ObjectStore store, Auth auth, Optional<TrustedKeys> publishers, ServerMetrics metrics,
+      BodyReceiver receiver) {
     PublisherCheck check = new PublisherCheck(publishers, metrics);
-    return new WorkerHandler() {
+    return new BodyRoute(receiver, SignedTag.MAX_BYTES, "the signed tag") {
       @Override
-      void handle(HttpServerExchange exchange) throws Exception {
+      boolean admit(HttpServerExchange exchange) {
         if (!auth.require(exchange, Auth.Role.WRITE)) {
           metrics.rejected("unauthorized");
-          return;
+          return false;
         }
         String name = Requests.param(exchange, "name");
         if (!TagRecord.isValidName(name)) {
           HttpErrors.send(exchange, 400, "bad-tag-name",
               "tag names are 1 to 128 of [A-Za-z0-9._-], starting with a letter or digit; got \"" + name + "\"");
-          return;
+          return false;
         }
-        Optional<byte[]> body = Requests.body(exchange, SignedTag.MAX_BYTES, "the signed tag");
-        if (body.isEmpty()) {
-          return;
-        }
+        return true;
+      }
+
+      @Override
+      void handle(HttpServerExchange exchange, byte[] bytes) throws Exception {
+        String name = Requests.param(exchange, "name");
         SignedTag signed;
         try {
-          signed = SignedTag.parse(body.get());
+          signed = SignedTag.parse(bytes);
         } catch (JsonFormatException e) {
           metrics.rejected("bad-tag");
           HttpErrors.send(exchange, 400, "bad-tag", e.getMessage());
           return;
         }
-        Optional<TagRecord> verified = check.verify(exchange, signed::verify);
+        Optional<TagRecord> verified = check.verify(exchange, "tag \"" + name + "\"", signed::verify);
         if (verified.isEmpty()) {
           return;
         }
@@ -73,7 +77,7 @@ final class TagHandlers {
         long current;
         try {
           current = store.index().tagRevision(name);
-          store.index().putTag(name, record.revision(), body.get());
+          store.index().putTag(name, record.revision(), bytes);
         } catch (TagRevisionConflictException e) {
           metrics.rejected("stale-revision");
           ObjectNode err = HttpErrors.body("stale-revision", e.getMessage());

@@ -54,6 +54,9 @@ class ServerConfigTest {
         "max-missing-batch = 500",
         "idle-timeout = 90s",
         "request-parse-timeout = 250ms",
+        "body-timeout = 20s",
+        "upload-timeout = 3h",
+        "upload-threads = 5",
         "max-header-size = 32K",
         "io-threads = 3",
         "worker-threads = 12",
@@ -71,6 +74,9 @@ class ServerConfigTest {
     assertEquals(500, c.maxMissingBatch());
     assertEquals(Duration.ofSeconds(90), c.idleTimeout());
     assertEquals(Duration.ofMillis(250), c.requestParseTimeout());
+    assertEquals(Duration.ofSeconds(20), c.bodyTimeout());
+    assertEquals(Duration.ofHours(3), c.uploadTimeout());
+    assertEquals(5, c.uploadThreads());
     assertEquals(32 << 10, c.maxHeaderSize());
     assertEquals(3, c.ioThreads());
     assertEquals(12, c.workerThreads());
@@ -110,6 +116,8 @@ class ServerConfigTest {
     assertEquals("worker-threads: not a whole number: 'many'", error(Map.of("worker-threads", "many")));
     assertEquals("max-header-size: size 4G is over 2 GiB", error(Map.of("max-header-size", "4G")));
     assertTrue(error(Map.of("io-threads", "0")).contains("thread counts must be positive"));
+    assertTrue(error(Map.of("upload-threads", "0")).contains("thread counts must be positive"));
+    assertEquals("body-timeout and upload-timeout must be positive", error(Map.of("body-timeout", "0s")));
     assertEquals("TLS needs both tls-cert and tls-key", error(Map.of("tls-cert", "cert.pem")));
     assertEquals("TLS needs both tls-cert and tls-key", error(Map.of("tls-key", "key.pem")));
   }

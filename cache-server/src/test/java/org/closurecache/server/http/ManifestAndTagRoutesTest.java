@@ -81,14 +81,39 @@ class ManifestAndTagRoutesTest {
   }
 
   @Test
-  void putManifest_signedByAnUntrustedKey_isRefused() throws Exception {
+  void putManifest_signedByAnUntrustedKey_isRefusedNamingTheKeysAndHowToTrustOne() throws Exception {
     uploadObject();
-    SignedManifest stranger = SignedManifest.sign(manifest, Signer.of(Ed25519KeyPair.generate()));
+    Ed25519KeyPair strangerKey = Ed25519KeyPair.generate();
+    SignedManifest stranger = SignedManifest.sign(manifest, Signer.of(strangerKey));
     Path body = dir.resolve("stranger.json");
     Files.write(body, stranger.toBytes());
     ServerFixture.Curl r = putFile("/v1/manifests/" + stranger.manifestDigest(), body);
     assertEquals(403, r.status());
-    assertTrue(r.text().contains("untrusted-signature"), r.text());
+    String strangerId = strangerKey.publicKey().keyId().toString();
+    String trustedId = f.publisher.publicKey().keyId().toString();
+    assertTrue(r.text().contains("\"error\":\"untrusted-key\""), r.text());
+    assertTrue(r.text().contains("\"keyIds\":[\"" + strangerId + "\"]"), r.text());
+    assertTrue(r.text().contains("\"trusted\":[\"" + trustedId + "\"]"), r.text());
+    String message = r.text();
+    assertTrue(message.contains("signed by key id " + strangerId + ", which this master does not trust"), message);
+    assertTrue(message.contains("it trusts publisher key id " + trustedId), message);
+    assertTrue(message.contains("--publisher-key"), message);
+    assertTrue(!message.contains("token") && !message.contains("role"), "no word of credentials: " + message);
+  }
+
+  @Test
+  void putManifest_whoseTrustedSignatureIsForged_isAnUntrustedSignature() throws Exception {
+    uploadObject();
+    // the trusted key's id on a signature it did not make
+    SignedManifest forged = SignedManifest.sign(manifest, Signer.of(Ed25519KeyPair.generate()));
+    byte[] bytes = new String(forged.toBytes(), java.nio.charset.StandardCharsets.UTF_8)
+        .replace(forged.signatures().get(0).keyId().toString(), f.publisher.publicKey().keyId().toString())
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path body = dir.resolve("forged.json");
+    Files.write(body, bytes);
+    ServerFixture.Curl r = putFile("/v1/manifests/" + forged.manifestDigest(), body);
+    assertEquals(403, r.status(), r.text());
+    assertTrue(r.text().contains("\"error\":\"untrusted-signature\""), r.text());
   }
 
   @Test

@@ -114,6 +114,15 @@ class ObjectRoutesTest {
   }
 
   @Test
+  void get_underAWrongPath_answersNoSuchRoute_notNotFound() throws Exception {
+    // a master URL with a path (http://head:7070/cache) must not look like a master that lacks the tag
+    ServerFixture.Curl r = f.curl(f.url + "/cache/v1/tags/python");
+    assertEquals(404, r.status());
+    assertTrue(r.text().contains("\"error\":\"no-such-route\""), r.text());
+    assertTrue(r.text().contains("closure-cache master"), r.text());
+  }
+
+  @Test
   void put_whenBytesDoNotMatchTheName_refusesNamingBothAndKeepsNothing() throws Exception {
     Digest other = Digest.of("something else".getBytes());
     ServerFixture.Curl r = put(ServerFixture.WRITE_TOKEN, file, other);

@@ -2,10 +2,12 @@ package org.closurecache.shim.launch;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,8 +33,11 @@ import org.closurecache.shim.view.ViewBuilder;
  * argv            the recorded argument vector, argv[0] first
  * env             the recorded environment, NAME=VALUE each
  * cwd             the recorded working directory
- * exec            the path namespace mode executes (argv[0] when the job's PATH lookup finds the
- *                 entry by it, else the entry path)
+ * exec            the path namespace mode executes: argv[0] when it leads to the entry (an absolute
+ *                 path, a bare name the job's PATH lookup finds, or a relative path such as
+ *                 ./job.py from the recorded working directory), else the entry path
+ * entry           the entry path: what the launcher executes instead of a relative exec when the
+ *                 job runs in another directory than the recorded one
  * isolated.args   bwrap options: the view's top-level entries on a fresh root, /proc, /dev, a
  *                 private /tmp with the view's own /tmp entries bound onto it, then --clearenv
  *                 and --setenv for the recorded environment
@@ -41,6 +46,13 @@ import org.closurecache.shim.view.ViewBuilder;
  *                 then the same environment options
  * loader.args     the cached ld.so and its options: --inhibit-cache --library-path DIRS
  * loader.exe      the entry's file inside the view (what ld.so runs), "" for a #! script
+ * pwd             "drop" when the recorded environment has no PWD (bwrap sets one: the helper
+ *                 removes it), else "keep"
+ * exec-helper     a 576-byte static x86_64 program, mode 0755, that the launcher runs between
+ *                 bwrap and the job (through /proc/self/fd/N) when the job's argv[0] is not the
+ *                 path executed or PWD must go: {@code exec-helper FD DROP_PWD PATH ARGV0 ARGS...}
+ *                 closes FD, drops PWD=... when DROP_PWD is 1, and execve(PATH, [ARGV0, ARGS...]).
+ *                 Its source, exec-helper.S, lies beside it in this package
  * </pre>
  *
  * Paths in the plan are absolute and name the view at its final place. Thread-safe (no state).
@@ -67,6 +79,7 @@ public final class LaunchPlan {
     line(planDir.resolve("cache"), cacheRoot.toString());
     line(planDir.resolve("cwd"), manifest.launch().cwd());
     line(planDir.resolve("exec"), execPath(manifest));
+    line(planDir.resolve("entry"), manifest.entry().path());
     strings(planDir.resolve("argv"), manifest.launch().argv());
     List<String> env = new ArrayList<>();
     List<String> envOptions = new ArrayList<>();
@@ -86,6 +99,23 @@ public final class LaunchPlan {
     strings(planDir.resolve("host.args"), host);
     strings(planDir.resolve("loader.args"), loaderArgs(manifest, finalRoot));
     line(planDir.resolve("loader.exe"), loaderExe(manifest, buildRoot, finalRoot));
+    line(planDir.resolve("pwd"), manifest.launch().env().containsKey("PWD") ? "keep" : "drop");
+    writeHelper(planDir.resolve("exec-helper"));
+  }
+
+  /** The exec helper's bytes, from this package's resources. */
+  static byte[] helper() throws IOException {
+    try (InputStream in = LaunchPlan.class.getResourceAsStream("exec-helper")) {
+      if (in == null) {
+        throw new IllegalStateException("exec-helper is missing from the exec-shim jar");
+      }
+      return in.readAllBytes();
+    }
+  }
+
+  private static void writeHelper(Path file) throws IOException {
+    Files.write(file, helper());
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   /** Every top-level entry of the view on bwrap's fresh root: one bind per directory, never per file. */
@@ -153,7 +183,8 @@ public final class LaunchPlan {
   /**
    * What bwrap should execute so the job sees the recorded {@code argv[0]}: bwrap has no way to
    * set argv[0] apart from the path it runs, so argv[0] is used when it leads to the entry (an
-   * absolute or a bare name the recorded PATH finds), else the entry's path.
+   * absolute path, a bare name the recorded PATH finds, or a path relative to the recorded working
+   * directory, which bwrap's execvp resolves against the job's directory), else the entry's path.
    */
   static String execPath(Manifest manifest) {
     String argv0 = manifest.launch().argv().get(0);
@@ -161,8 +192,12 @@ public final class LaunchPlan {
     if (argv0.startsWith("/")) {
       return manifest.resolve(argv0).equals(entry) ? argv0 : manifest.entry().path();
     }
-    if (argv0.contains("/") || argv0.isEmpty()) {
+    if (argv0.isEmpty()) {
       return manifest.entry().path();
+    }
+    if (argv0.contains("/")) {
+      // the recorded directory may be a recorded symlink's target or hold one: walk it as the kernel does
+      return manifest.resolve(manifest.launch().cwd() + "/" + argv0).equals(entry) ? argv0 : manifest.entry().path();
     }
     // bwrap finds a bare name with execvp(3) after --clearenv; without PATH glibc searches _CS_PATH.
     String path = manifest.launch().env().getOrDefault("PATH", "/bin:/usr/bin");

@@ -56,6 +56,7 @@ public final class ViewBuilder {
   public static final List<String> MOUNT_POINTS = List.of("/proc", "/dev", "/tmp");
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
   private static final Set<PosixFilePermission> PLAN_FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
+  private static final Set<PosixFilePermission> PLAN_PROGRAM_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
 
   private final CacheLayout layout;
 
@@ -153,7 +154,8 @@ public final class ViewBuilder {
       planWriter.write(root, plan);
       try (var planFiles = Files.list(plan)) {
         for (Path f : planFiles.toList()) {
-          Files.setPosixFilePermissions(f, PLAN_FILE_MODE);  // whatever the umask: every user reads it
+          // whatever the umask: every user reads it (and runs the plan's own program)
+          Files.setPosixFilePermissions(f, Files.isExecutable(f) ? PLAN_PROGRAM_MODE : PLAN_FILE_MODE);
         }
       }
       List<Path> durable = new ArrayList<>(made);

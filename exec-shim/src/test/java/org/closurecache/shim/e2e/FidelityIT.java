@@ -15,9 +15,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.shim.e2e.Site.Run;
+import org.closurecache.shim.view.ViewBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -220,6 +222,87 @@ class FidelityIT {
     Run moved = Site.view(cache, d, Map.of(), List.of("--cwd", elsewhere.toString()));
     assertOk(moved);
     assertEquals(script + " in " + elsewhere + "\nscratch\n", moved.out());
+  }
+
+  @Test
+  void scriptInTheWorkingDirectory_editedOnTheNode_thePublishedOneRunsAsItWasStarted(@TempDir Path dir)
+      throws Exception {
+    // Outside /tmp (whose paths a recording run leaves out), like a user's project directory.
+    Path work = Files.createTempDirectory(Path.of(System.getProperty("user.dir"), "target"), "fidelity-cwd-");
+    try {
+      Path job = work.resolve("job.py");
+      Files.writeString(job, String.join("\n",
+          "#!/usr/bin/python3",
+          "import os, sys",
+          "given = open('input.txt').read().strip() if os.path.exists('input.txt') else '-'",
+          "print('published script', sys.argv[0], open('data.txt').read().strip(), given)",
+          "open('out.txt', 'w').write('written by the job')",
+          ""));
+      Files.setPosixFilePermissions(job, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.writeString(work.resolve("data.txt"), "published data\n");
+      // input.txt is not there when the program is recorded: it is the node's, not the closure's
+      Digest d = site.publish(work, Site.PUBLISH_ENV, Site.Capture.TRACED, "./job.py");
+      Path cache = dir.resolve("cache");
+      Run published = Site.run(List.of("./job.py"), Site.PUBLISH_ENV, work);
+      assertOk(published);
+      assertEquals("published script ./job.py published data -\n", published.out());
+
+      // The node's copies are edited; its input changes; the job still writes its output here.
+      Files.writeString(job, "#!/bin/sh\necho edited script\n");
+      Files.writeString(work.resolve("data.txt"), "edited data\n");
+      Files.writeString(work.resolve("input.txt"), "node input\n");
+      Files.delete(work.resolve("out.txt"));
+      Run run = site.shim(cache, Map.of(), ISOLATED, d);
+      assertOk(run);
+      assertEquals("published script ./job.py published data node input\n", run.out(), run.err());
+      assertEquals("written by the job", Files.readString(work.resolve("out.txt")));
+      assertEquals("#!/bin/sh\necho edited script\n", Files.readString(job), "the node's file is left alone");
+
+      // Gone from the node: the published script still runs, through exec-view as well.
+      Files.delete(job);
+      Run gone = Site.view(cache, d, Map.of(), List.of("--mode", "namespace"));
+      assertOk(gone);
+      assertEquals("published script ./job.py published data node input\n", gone.out(), gone.err());
+
+      // From another directory ./job.py leads nowhere: the entry's absolute path runs instead.
+      Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));  // not inside the read-only view
+      Files.writeString(elsewhere.resolve("data.txt"), "other data\n");
+      Files.writeString(elsewhere.resolve("input.txt"), "other input\n");
+      Run moved = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", elsewhere.toString()));
+      assertOk(moved);
+      assertEquals("published script " + job + " other data other input\n", moved.out(), moved.err());
+    } finally {
+      Site.deleteTree(work);
+    }
+  }
+
+  @Test
+  void recordedWithoutPwd_andStartedAsARelativePath_theJobSeesNoPwdAndTheRecordedArgv0(@TempDir Path dir)
+      throws Exception {
+    // A scheduler's clean environment (no PWD), and ./perl started from /usr/bin.
+    String probe = "open my $f, '<', '/proc/self/cmdline' or die; local $/; my @argv = split /\\0/, <$f>;"
+        + " print \"argv0=$argv[0] exe=\", readlink('/proc/self/exe'), ' ',"
+        + " (exists $ENV{PWD} ? \"PWD=$ENV{PWD}\" : 'no PWD'), \"\\n\"";
+    Map<String, String> env = new TreeMap<>(Site.PUBLISH_ENV);
+    assertFalse(env.containsKey("PWD"));
+    Digest d = site.publishExactly(Path.of("/usr/bin"), env, Site.Capture.TRACED, "./perl", "-e", probe);
+    Path cache = dir.resolve("cache");
+    String perl = Path.of("/usr/bin/perl").toRealPath().toString();
+    Run host = Site.run(List.of("./perl", "-e", probe), env, Path.of("/usr/bin"));
+    assertEquals("argv0=./perl exe=" + perl + " no PWD\n", host.out(), host.err());
+
+    // In the recorded directory (bwrap runs ./perl itself; the helper only drops PWD), from
+    // another one (./perl leads nowhere there: the helper gives the job its argv[0]), and on the
+    // node's root.
+    assertSameRun(host, site.shim(cache, Map.of(), ISOLATED, d));
+    Run elsewhere = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", dir.toString()));
+    assertSameRun(host, elsewhere);
+    assertSameRun(host, Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--root", "host")));
+
+    // A view planned before the helper existed still runs, as it always did.
+    Files.delete(ViewBuilder.planOf(Site.viewDir(cache, d)).resolve("exec-helper"));
+    Run old = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", dir.toString()));
+    assertEquals("argv0=/usr/bin/perl exe=" + perl + " PWD=" + dir + "\n", old.out(), old.err());
   }
 
   static final String SPAWN = String.join("\n",

@@ -136,12 +136,16 @@ final class Site implements AutoCloseable {
    * Publishes {@code program} as run in {@code cwd} with {@code env} (where the recording run of a
    * traced capture runs too), through cache-client's classes in this process, as {@code
    * cache-client publish} does: no JVM start per publish. {@code PWD} is added as the shell that
-   * starts {@code cache-client publish} adds it: bubblewrap always sets {@code PWD} to the job's
-   * working directory, so a recorded environment without it cannot be reproduced exactly.
+   * starts {@code cache-client publish} adds it.
    */
   Digest publish(Path cwd, Map<String, String> given, Capture how, String... program) throws IOException {
     Map<String, String> env = new TreeMap<>(given);
     env.putIfAbsent("PWD", cwd.toString());
+    return publishExactly(cwd, env, how, program);
+  }
+
+  /** {@link #publish} with exactly the environment {@code env}, as a scheduler's {@code env -i} leaves it. */
+  Digest publishExactly(Path cwd, Map<String, String> env, Capture how, String... program) throws IOException {
     String path = ProgramLocator.locate(program[0], env.get("PATH"), cwd.toString());
     String interpreter = HostResolver.X86_64_INTERPRETER;
     if (ElfReader.isElf(Path.of(path))) {

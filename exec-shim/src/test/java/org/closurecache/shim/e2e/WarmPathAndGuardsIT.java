@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.closurecache.client.cache.CacheLayout;
+import org.closurecache.client.running.RunningJobs;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestingInputStream;
 import org.closurecache.core.manifest.FileEntry;
@@ -155,7 +156,7 @@ class WarmPathAndGuardsIT {
       ranks.add(pb.start());
     }
     // while they run, each rank's launcher has marked the closure running under its own pid
-    Path running = CacheLayout.at(cache).runningDir();
+    Path running = RunningJobs.userDir(CacheLayout.at(cache), ownUid());
     for (Process rank : ranks) {
       Path mark = running.resolve(perl.hex() + "." + rank.pid());
       for (int i = 0; i < 200 && !Files.exists(mark); i++) {
@@ -163,14 +164,14 @@ class WarmPathAndGuardsIT {
       }
       assertTrue(Files.exists(mark), "no running mark " + mark);
     }
-    assertEquals(Set.of(perl), org.closurecache.client.running.RunningJobs.inUse(CacheLayout.at(cache)));
+    assertEquals(Set.of(perl), RunningJobs.inUse(CacheLayout.at(cache)));
     for (int rank = 0; rank < 4; rank++) {
       Process p = ranks.get(rank);
       assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
       assertEquals(0, p.exitValue());
       assertEquals(rank + "\n", new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
     }
-    assertEquals(Set.of(), org.closurecache.client.running.RunningJobs.inUse(CacheLayout.at(cache)),
+    assertEquals(Set.of(), RunningJobs.inUse(CacheLayout.at(cache)),
         "every rank ended: the marks are stale");
   }
 
@@ -188,15 +189,68 @@ class WarmPathAndGuardsIT {
         PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_READ,
         PosixFilePermission.OTHERS_EXECUTE), Files.getPosixFilePermissions(view), "a view is not a private temp dir");
 
-    // nobody (uid 65534) starts the job from root's cache
-    Run asNobody = Site.run(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+    // nobody (uid 65534) starts the job from root's cache; it waits for the test to let it end
+    Path release = dir.resolve("release");
+    Path out = dir.resolve("nobody.out");
+    Path err = dir.resolve("nobody.err");
+    ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
         Site.BIN.resolve("exec-view").toString(), "--cwd", "/tmp", view.toString(), "--", "-e",
-        "print \"$<\\n\""), Site.node(Map.of()), null);
-    assertOk(asNobody);
-    assertEquals("65534\n", asNobody.out(), "the job runs as the user who started it");
-    assertEquals("", asNobody.err(), "running/ is writable by every user: no warning");
-    try (var marks = Files.list(CacheLayout.at(cache).runningDir())) {
-      assertTrue(marks.anyMatch(m -> m.getFileName().toString().startsWith(perl.hex() + ".")));
+        "until (-e $ARGV[0]) { select(undef, undef, undef, 0.01) } print \"$<\\n\"", release.toString());
+    pb.environment().clear();
+    pb.environment().putAll(Site.node(Map.of()));
+    Process asNobody = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    try {
+      Path mark = RunningJobs.userDir(CacheLayout.at(cache), 65534).resolve(perl.hex() + "." + asNobody.pid());
+      for (int i = 0; i < 500 && !Files.exists(mark) && asNobody.isAlive(); i++) {
+        Thread.sleep(10);
+      }
+      assertTrue(Files.exists(mark), "no running mark " + mark + "; stderr: " + Files.readString(err));
+      assertEquals(65534, Files.getAttribute(mark, "unix:uid"), "the mark is nobody's own");
+      assertEquals(Set.of(perl), RunningJobs.inUse(CacheLayout.at(cache)), "nobody's job keeps the closure");
+      Files.writeString(release, "");
+      assertTrue(asNobody.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    } finally {
+      asNobody.destroyForcibly();
     }
+    assertEquals(0, asNobody.exitValue(), Files.readString(err));
+    assertEquals("65534\n", Files.readString(out), "the job runs as the user who started it");
+    assertEquals("", Files.readString(err), "nobody makes its own running/65534: no warning");
+    assertEquals(Set.of(), RunningJobs.inUse(CacheLayout.at(cache)), "the job ended: its mark is stale");
+  }
+
+  @Test
+  void runningMarks_plantedByAnotherUser_neitherRedirectRootsLauncherNorCount(@TempDir Path dir) throws Exception {
+    for (Path p = dir; p != null && p.startsWith(dir.getParent()); p = p.getParent()) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    Path cache = dir.resolve("cache");
+    assertOk(Site.run(List.of(Site.BIN.resolve("exec-shim").toString(), "prepare", "--master", site.url(),
+        "--cache", cache.toString(), "--trust", site.pub.toString(), perl.toString()), Site.node(Map.of()), null));
+    Path running = CacheLayout.at(cache).runningDir();
+    Path victim = Files.writeString(dir.resolve("precious.conf"), "precious\n");
+    Path victimDir = Files.createDirectories(dir.resolve("precious.d"));
+    // nobody plants, before root's launcher starts (the wrapper knows the pid it will have): a
+    // symlink where a shared-directory launcher would write root's mark, and root's own
+    // directory name taken by a symlink to a directory of nobody's choice
+    String plant = "setpriv --reuid=65534 --regid=65534 --clear-groups ln -s \"$1\" \"$2/$3.$$\" && "
+        + "setpriv --reuid=65534 --regid=65534 --clear-groups ln -s \"$4\" \"$2/$5\" && exec \"$6\" \"$7\"";
+    Run job = Site.run(List.of("/bin/bash", "-c", plant, "plant", victim.toString(), running.toString(), perl.hex(),
+        victimDir.toString(), Long.toString(ownUid()), Site.BIN.resolve("exec-view").toString(),
+        Site.viewDir(cache, perl).toString()), Site.node(Map.of()), null);
+    assertOk(job);
+    assertEquals("7 1970\n", job.out());
+    assertEquals("precious\n", Files.readString(victim), "root's launcher wrote through a planted symlink");
+    try (var planted = Files.list(victimDir)) {
+      assertEquals(List.of(), planted.toList(), "root's launcher wrote into nobody's directory");
+    }
+    assertTrue(job.err().contains("is not this user's own directory"), job.err());
+    assertEquals(Set.of(), RunningJobs.inUse(CacheLayout.at(cache)));
+    assertFalse(Files.exists(RunningJobs.userDir(CacheLayout.at(cache), ownUid()), LinkOption.NOFOLLOW_LINKS),
+        "gc (root) removed the impostor");
+    assertTrue(Files.isDirectory(victimDir), "...and not what it pointed to");
+  }
+
+  static long ownUid() throws java.io.IOException {
+    return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
   }
 }

@@ -101,10 +101,25 @@ class LaunchPlanTest {
   }
 
   @Test
-  void execPath_withARelativePathOrEmptyArgv0_isTheEntryPath() throws IOException {
-    assertEquals("/usr/bin/python3", execPath("bin/python3", "/usr/bin"));
+  void execPath_withARelativePathLeadingElsewhereOrEmptyArgv0_isTheEntryPath() throws IOException {
+    // recorded in /: ./python3 and bin/other lead to nothing or to another program
     assertEquals("/usr/bin/python3", execPath("./python3", "/usr/bin"));
+    assertEquals("/usr/bin/python3", execPath("usr/local/bin/other", "/usr/bin"));
     assertEquals("/usr/bin/python3", execPath("", "/usr/bin"));
+  }
+
+  @Test
+  void execPath_relativeArgv0LeadingToTheEntryFromTheRecordedDirectory_isArgv0() throws IOException {
+    assertEquals("bin/python3", execPath("bin/python3", "/usr/bin"), "/bin -> usr/bin, then python3 -> python3.11");
+    assertEquals("usr/bin/python3.11", execPath("usr/bin/python3.11", null));
+    Manifest inBin = python().argv("./python3", "-c", "pass").cwd("/usr/bin").build();
+    assertEquals("./python3", LaunchPlan.execPath(inBin));
+    Manifest upAndDown = python().argv("../bin/python3", "-c", "pass").cwd("/usr/local").build();
+    assertEquals("../bin/python3", LaunchPlan.execPath(upAndDown));
+    Manifest script = TestCache.manifest()
+        .file("/srv/work/job.py", cache.file("#!/usr/bin/python3\n", 0755, 1_700_000_000L))
+        .argv("./job.py").cwd("/srv/work").entry("/srv/work/job.py").build();
+    assertEquals("./job.py", LaunchPlan.execPath(script));
   }
 
   @Test
@@ -123,6 +138,20 @@ class LaunchPlanTest {
     Path viewDir = cache.layout.viewDir(d);
     return new ViewBuilder(cache.layout).build(d, m, (root, plan) -> LaunchPlan.write(d, m, cache.layout.root(),
         root, ViewBuilder.rootOf(viewDir), plan)).dir();
+  }
+
+  @Test
+  void write_saysWhetherToDropPwd_andShipsTheExecHelperRunnableByEveryone() throws IOException {
+    Path without = ViewBuilder.planOf(buildView(python().build()));
+    assertEquals("drop\n", Files.readString(without.resolve("pwd")), "the recorded environment has no PWD");
+    assertEquals("/usr/bin/python3\n", Files.readString(without.resolve("entry")));
+    assertArrayEquals(LaunchPlan.helper(), Files.readAllBytes(without.resolve("exec-helper")));
+    assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"),
+        Files.getPosixFilePermissions(without.resolve("exec-helper")));
+    assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"),
+        Files.getPosixFilePermissions(without.resolve("argv")));
+    Path with = ViewBuilder.planOf(buildView(python().env("PWD", "/srv").build()));
+    assertEquals("keep\n", Files.readString(with.resolve("pwd")));
   }
 
   @Test
