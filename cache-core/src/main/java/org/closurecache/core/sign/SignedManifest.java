@@ -29,19 +29,29 @@ import org.closurecache.core.manifest.ManifestCodec;
  * exactly the one that was signed; the envelope must be those bytes and the signatures, canonical.
  *
  * <p>Parsing is strict: the envelope must be canonical JSON of at most {@link #MAX_BYTES}, with
- * exactly these two fields and 1 to 16 signatures. Immutable and thread-safe.
+ * exactly these two fields and 1 to 16 signatures. Immutable and thread-safe (as long as the array
+ * given to {@link #parse} is not changed).
  */
 public final class SignedManifest {
   /** Largest envelope accepted: a maximal manifest plus room for 16 signatures. */
   public static final int MAX_BYTES = ManifestCodec.MAX_BYTES + (64 << 10);
 
   private final Manifest manifest;
-  private final byte[] manifestBytes;
+  /** The canonical manifest bytes are {@code source[offset, offset + length)}: a parsed envelope is not copied. */
+  private final byte[] source;
+  private final int offset;
+  private final int length;
   private final List<Signature> signatures;
 
   private SignedManifest(Manifest manifest, byte[] manifestBytes, List<Signature> signatures) {
+    this(manifest, manifestBytes, 0, manifestBytes.length, signatures);
+  }
+
+  private SignedManifest(Manifest manifest, byte[] source, int offset, int length, List<Signature> signatures) {
     this.manifest = manifest;
-    this.manifestBytes = manifestBytes;
+    this.source = source;
+    this.offset = offset;
+    this.length = length;
     this.signatures = List.copyOf(signatures);
   }
 
@@ -58,6 +68,8 @@ public final class SignedManifest {
    * Parses an envelope without checking signatures (call {@link #verify}). Throws
    * {@link EnvelopeFormatException} for a malformed envelope and
    * {@link org.closurecache.core.manifest.ManifestFormatException} for a bad embedded manifest.
+   * The result keeps a reference to {@code envelope} (its manifest bytes are a slice of it, not a
+   * copy: 32 MiB at the limit), so the caller must not change the array afterwards.
    */
   public static SignedManifest parse(byte[] envelope) throws JsonFormatException {
     Optional<Streamed> streamed = stream(envelope, "signed manifest");
@@ -88,7 +100,7 @@ public final class SignedManifest {
       throw new JsonFormatException(
           "signed manifest is not in canonical form (sorted keys, no whitespace, integers only)");
     }
-    return new SignedManifest(manifest, Arrays.copyOfRange(envelope, HEAD.length, end), signatures);
+    return new SignedManifest(manifest, envelope, HEAD.length, end - HEAD.length, signatures);
   }
 
   /** Compares what is written with {@code expected} from {@code offset} on, keeping no copy. */
@@ -181,30 +193,34 @@ public final class SignedManifest {
   /** The canonical envelope bytes. */
   public byte[] toBytes() {
     byte[] signatureBytes = CanonicalJson.write(Envelopes.toJson(signatures));
-    byte[] out = new byte[HEAD.length + manifestBytes.length + MIDDLE.length + signatureBytes.length + 1];
-    int at = 0;
-    for (byte[] part : List.of(HEAD, manifestBytes, MIDDLE, signatureBytes)) {
-      System.arraycopy(part, 0, out, at, part.length);
-      at += part.length;
-    }
+    byte[] out = new byte[HEAD.length + length + MIDDLE.length + signatureBytes.length + 1];
+    System.arraycopy(HEAD, 0, out, 0, HEAD.length);
+    System.arraycopy(source, offset, out, HEAD.length, length);
+    int at = HEAD.length + length;
+    System.arraycopy(MIDDLE, 0, out, at, MIDDLE.length);
+    at += MIDDLE.length;
+    System.arraycopy(signatureBytes, 0, out, at, signatureBytes.length);
+    at += signatureBytes.length;
     out[at] = '}';
     return out;
   }
 
   /** The manifest, only if a signature by one of {@code trusted} verifies over it. */
   public Manifest verify(TrustedKeys trusted) throws SignatureVerificationException {
-    trusted.verify(Domain.MANIFEST, manifestBytes, signatures);
+    trusted.verify(Domain.MANIFEST, source, offset, length, signatures);
     return manifest;
   }
 
   /** SHA-256 of the canonical manifest bytes: the manifest's name in the cache. */
   public Digest manifestDigest() {
-    return Digest.of(manifestBytes);
+    java.security.MessageDigest md = Digest.newMessageDigest();
+    md.update(source, offset, length);
+    return Digest.ofBytes(md.digest());
   }
 
   /** A copy of the canonical manifest bytes the signatures cover. */
   public byte[] manifestBytes() {
-    return manifestBytes.clone();
+    return Arrays.copyOfRange(source, offset, offset + length);
   }
 
   public List<Signature> signatures() {

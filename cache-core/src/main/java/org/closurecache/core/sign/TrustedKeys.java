@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
  * The public keys a node (or the master) accepts signatures from, by {@link KeyId}. A document
@@ -71,18 +71,31 @@ public final class TrustedKeys {
    */
   public KeyId verify(Domain domain, byte[] payload, List<Signature> signatures)
       throws SignatureVerificationException {
+    if (payload == null) {
+      throw new IllegalArgumentException("domain, payload and signatures must not be null");
+    }
+    return verify(domain, payload, 0, payload.length, signatures);
+  }
+
+  /** As {@link #verify(Domain, byte[], List)}, over {@code payload[offset, offset + length)}. */
+  public KeyId verify(Domain domain, byte[] payload, int offset, int length, List<Signature> signatures)
+      throws SignatureVerificationException {
     if (domain == null || payload == null || signatures == null) {
       throw new IllegalArgumentException("domain, payload and signatures must not be null");
     }
     List<KeyId> present = new ArrayList<>();
     List<KeyId> failed = new ArrayList<>();
+    byte[] message = null; // built once, exactly sized: a signer's own buffer grows by doubling (32 MiB manifests)
     for (Signature signature : signatures) {
       present.add(signature.keyId());
       PublicKey key = keys.get(signature.keyId());
       if (key == null) {
         continue;
       }
-      if (verifies(key, domain, payload, signature.sig())) {
+      if (message == null) {
+        message = message(domain, payload, offset, length);
+      }
+      if (verifies(key, message, signature.sig())) {
         return key.keyId();
       }
       failed.add(key.keyId());
@@ -90,13 +103,21 @@ public final class TrustedKeys {
     throw new SignatureVerificationException(explain(domain, present, failed), present, List.copyOf(keys.keySet()));
   }
 
-  private static boolean verifies(PublicKey key, Domain domain, byte[] payload, byte[] sig) {
-    Ed25519Signer verifier = new Ed25519Signer();
-    verifier.init(false, key.parameters());
+  private static byte[] message(Domain domain, byte[] payload, int offset, int length) {
+    java.util.Objects.checkFromIndexSize(offset, length, payload.length);
     byte[] prefix = domain.prefix();
-    verifier.update(prefix, 0, prefix.length);
-    verifier.update(payload, 0, payload.length);
-    return verifier.verifySignature(sig);
+    byte[] message = new byte[prefix.length + length];
+    System.arraycopy(prefix, 0, message, 0, prefix.length);
+    System.arraycopy(payload, offset, message, prefix.length, length);
+    return message;
+  }
+
+  /** Ed25519 (RFC 8032, pure) over the whole message, without copying it into a signer's buffer. */
+  private static boolean verifies(PublicKey key, byte[] message, byte[] sig) {
+    if (sig.length != Ed25519.SIGNATURE_SIZE) {
+      return false;
+    }
+    return Ed25519.verify(sig, 0, key.parameters().getEncoded(), 0, message, 0, message.length);
   }
 
   private String explain(Domain domain, List<KeyId> present, List<KeyId> failed) {
