@@ -108,16 +108,18 @@ class FirstMessagesTest {
           r = Node.cli(command, "--master", bad, "--cache", cache.toString());
         }
         assertEquals(2, r.status(), command + " --master " + bad + ": " + r.err());
-        String first = r.err().lines().findFirst().orElse("");
-        assertTrue(first.startsWith("--master: ") && first.contains(bad.split(",")[0].replaceAll("/?\\?.*", "")),
-            command + ": " + first);
+        assertEquals(1, r.err().lines().count(), "one line: " + r.err());
+        String first = r.err().strip();
+        assertTrue(first.startsWith(command + ": --master: ") && first.contains(bad.split(",")[0].replaceAll("/?\\?.*", ""))
+            && first.endsWith("(see 'cache-client " + command + " --help')"), command + ": " + first);
       }
     }
     assertFalse(Files.exists(cache), "no cache was created");
 
     Node.Run gc = Node.cli("gc", "--max-size", "12Q", "--cache", cache.toString());
     assertEquals(2, gc.status(), gc.err());
-    assertEquals("--max-size: not a size: '12Q' (examples: 4096, 512K, 64M, 4G)", gc.err().lines().findFirst().orElse(""));
+    assertEquals("gc: --max-size: not a size: '12Q' (examples: 4096, 512K, 64M, 4G) (see 'cache-client gc --help')",
+        gc.err().strip());
     assertEquals(2, Node.cli("gc", "--max-size", "-1", "--cache", cache.toString()).status());
     assertFalse(Files.exists(cache), "no cache was created");
   }

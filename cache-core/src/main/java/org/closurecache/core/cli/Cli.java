@@ -5,7 +5,9 @@ import picocli.CommandLine;
 
 /**
  * Shared command-line conventions: a failure prints one line, {@code <command>: <reason>}, on
- * stderr and exits 1; bad usage exits 2 with the usage text; {@code --help} works everywhere.
+ * stderr and exits 1; bad usage prints one line too, {@code <command>: <what is wrong> (see
+ * '<command> --help')}, plus picocli's suggestions for a mistyped option, and exits 2;
+ * {@code --help} works everywhere. Thread-safe (no state).
  */
 public final class Cli {
   private Cli() {}
@@ -44,6 +46,16 @@ public final class Cli {
       }
       err.flush();
       return 1;
+    });
+    cli.setParameterExceptionHandler((e, given) -> {
+      CommandLine commandLine = e.getCommandLine();
+      PrintWriter stderr = commandLine.getErr();
+      String name = commandLine.getCommandSpec().qualifiedName();
+      stderr.println(commandLine.getCommandName() + ": " + String.valueOf(e.getMessage()).replace('\n', ' ')
+          + " (see '" + name + " --help')");
+      CommandLine.UnmatchedArgumentException.printSuggestions(e, stderr);
+      stderr.flush();
+      return 2;
     });
     return cli.execute(args);
   }

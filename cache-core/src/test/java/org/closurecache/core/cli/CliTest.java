@@ -1,0 +1,91 @@
+package org.closurecache.core.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+class CliTest {
+  @Command(name = "tool", subcommands = Sub.class)
+  static final class Top {}
+
+  @Command(name = "sub", mixinStandardHelpOptions = true)
+  static final class Sub implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Option(names = "--count") int count;
+    @Option(names = "--size") String size;
+
+    @Override
+    public Integer call() throws Exception {
+      if (size != null && !size.matches("[0-9]+")) {
+        throw new ParameterException(spec.commandLine(), "--size: not a size: '" + size + "'");
+      }
+      if (count < 0) {
+        throw new java.io.IOException("cannot count below zero");
+      }
+      return 0;
+    }
+  }
+
+  record Run(int status, String out, String err) {
+    List<String> errLines() {
+      return err.lines().toList();
+    }
+  }
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = Cli.run(new Top(), new PrintWriter(out, true), new PrintWriter(err, true), args);
+    return new Run(status, out.toString(), err.toString());
+  }
+
+  @Test
+  void badValueFromTheParser_isOneLineNamingTheCommandAndItsHelp_exit2() {
+    Run r = run("sub", "--count", "many");
+    assertEquals(2, r.status(), r.err());
+    assertEquals(1, r.errLines().size(), r.err());
+    assertTrue(r.err().startsWith("sub: ") && r.err().contains("'many'") && r.err().contains("(see 'tool sub --help')"),
+        r.err());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void usageErrorRaisedByTheCommand_isOneLine_exit2() {
+    Run r = run("sub", "--size", "12Q");
+    assertEquals(2, r.status(), r.err());
+    assertEquals(List.of("sub: --size: not a size: '12Q' (see 'tool sub --help')"), r.errLines());
+  }
+
+  @Test
+  void unknownOption_isOneLineNamingIt_exit2() {
+    Run r = run("sub", "--cont", "3");
+    assertEquals(2, r.status(), r.err());
+    assertTrue(r.errLines().get(0).startsWith("sub: Unknown option") && r.errLines().get(0).contains("'--cont'"),
+        r.err());
+    assertTrue(r.errLines().size() <= 3, "the line, and at most picocli's suggestions: " + r.err());
+  }
+
+  @Test
+  void failureOfTheWork_isOneLine_exit1() {
+    Run r = run("sub", "--count", "-1");
+    assertEquals(1, r.status(), r.err());
+    assertEquals(List.of("sub: cannot count below zero"), r.errLines());
+  }
+
+  @Test
+  void help_stillPrintsTheUsageText() {
+    Run r = run("sub", "--help");
+    assertEquals(0, r.status());
+    assertTrue(r.out().startsWith("Usage: tool sub"), r.out());
+  }
+}
