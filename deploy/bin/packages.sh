@@ -4,7 +4,8 @@
 #
 # For every COMMAND missing from PATH (or, when COMMAND starts with /, every missing file), the
 # Debian PACKAGE that brings it is needed. As root on a machine with apt-get, the needed packages
-# are installed (apt-get update, then apt-get install -y --no-install-recommends) and the script
+# are installed (apt-get update, then apt-get install -y --no-install-recommends; its output is
+# shown only if it fails) and the script
 # goes on. Otherwise it prints one line naming the packages and the one apt-get command that
 # installs them, and exits 1. CLOSURE_CACHE_NO_INSTALL=1 never installs, only says what is missing.
 
@@ -25,10 +26,15 @@ cc_require() {
   if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null 2>&1 && [ "${CLOSURE_CACHE_NO_INSTALL:-0}" != 1 ]; then
     echo "$who: installing ${packages[*]} (for ${missing[*]})" >&2
     export DEBIAN_FRONTEND=noninteractive
-    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}"; } >&2; then
+    local log
+    log=$(mktemp) || exit 1
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${packages[@]}"; } > "$log" 2>&1; then
+      cat "$log" >&2
+      rm -f "$log"
       echo "$who: could not install ${packages[*]}; install them and run again" >&2
       exit 1
     fi
+    rm -f "$log"
     hash -r
     return 0
   fi
