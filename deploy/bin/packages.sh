@@ -5,8 +5,7 @@
 # For every COMMAND missing from PATH (or, when COMMAND starts with /, every missing file), the
 # Debian PACKAGE that brings it is needed. As root on a machine with apt-get, the needed packages
 # are installed (apt-get update, then apt-get install -y --no-install-recommends; its output is
-# shown only if it fails) and the script
-# goes on. Otherwise it prints one line naming the packages and the one apt-get command that
+# shown only if it fails) and the script goes on. Otherwise it prints one line naming the packages and the one apt-get command that
 # installs them, and exits 1. CLOSURE_CACHE_NO_INSTALL=1 never installs, only says what is missing.
 
 cc_require() {
