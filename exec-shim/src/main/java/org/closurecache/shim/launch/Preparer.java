@@ -72,6 +72,7 @@ public final class Preparer {
     Manifest manifest;
     try {
       manifest = SignedManifest.storedManifest(envelope);
+      envelope = null;  // up to 32 MiB: not kept alive while the view is built and checked
     } catch (JsonFormatException e) {
       throw new IOException("the cache's copy of manifest " + digest + " is unreadable: " + e.getMessage()
           + "; run cache-client fsck", e);

@@ -12,7 +12,10 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -54,6 +57,8 @@ import org.closurecache.core.manifest.Manifest;
 public final class ViewBuilder {
   /** Directories every view has, for the launcher to mount on. */
   public static final List<String> MOUNT_POINTS = List.of("/proc", "/dev", "/tmp");
+  /** At most this many variant copies wait for one filesystem sync before they get their names. */
+  static final int VARIANT_BATCH = 4096;
   private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
   private static final Set<PosixFilePermission> PLAN_FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
   private static final Set<PosixFilePermission> PLAN_PROGRAM_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
@@ -64,8 +69,11 @@ public final class ViewBuilder {
     this.layout = layout;
   }
 
-  /** What one build did: how many links, variant copies and symlinks it made. */
-  public record Built(Path dir, boolean reused, int links, int variants, int symlinks) {}
+  /**
+   * What one build did: how many links it made, how many of them are to variant copies, how many
+   * symlinks, and how many filesystem syncs it took.
+   */
+  public record Built(Path dir, boolean reused, int links, int variants, int symlinks, int syncs) {}
 
   /** The root inside a view directory: the tree the job sees as {@code /}. */
   public static Path rootOf(Path viewDir) {
@@ -93,7 +101,7 @@ public final class ViewBuilder {
   public Built build(Digest manifestDigest, Manifest manifest, PlanWriter planWriter) throws IOException {
     Path dir = layout.viewDir(manifestDigest);
     if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return new Built(dir, true, 0, 0, 0);
+      return new Built(dir, true, 0, 0, 0, 0);
     }
     if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException(dir + " is not a directory; remove it and run again");
@@ -107,28 +115,35 @@ public final class ViewBuilder {
       Path root = Files.setPosixFilePermissions(Files.createDirectory(rootOf(build)), DIR_MODE);
       Set<Path> made = new HashSet<>();
       made.add(root);
-      List<Path> written = new ArrayList<>();
       int variants = 0;
+      int[] syncs = {0};
+      Map<Path, PendingVariant> pending = new HashMap<>();
       for (Map.Entry<String, FileEntry> e : manifest.files().entrySet()) {
         Path target = inside(root, e.getKey());
         parents(root, target, made);
-        Path source = objectFor(e.getValue());
-        if (!source.equals(layout.objectPath(e.getValue().digest()))) {
-          variants++;
+        FileEntry f = e.getValue();
+        Path object = layout.objectPath(f.digest());
+        int mode = presentedMode(f.mode());
+        if (Presentation.of(object).equals(new Presentation(mode, f.mtime()))) {
+          Files.createLink(target, object);
+          continue;
         }
-        try {
-          Files.createLink(target, source);
-        } catch (java.nio.file.NoSuchFileException gcRace) {
-          // cache gc removes variants no view links; one may have gone between the check and the link
-          Files.createLink(target, objectFor(e.getValue()));
+        variants++;
+        Path variant = layout.variantPath(f.digest(), mode, f.mtime());
+        if (!isVariant(variant, f, mode) || !linkExisting(target, variant)) {
+          pending.computeIfAbsent(variant, v -> new PendingVariant(f, v, new ArrayList<>())).targets().add(target);
+          if (pending.size() >= VARIANT_BATCH) {
+            makeVariants(pending.values(), syncs);
+            pending.clear();
+          }
         }
-        written.add(target);
       }
+      makeVariants(pending.values(), syncs);
+      pending.clear();
       for (Map.Entry<String, String> link : manifest.symlinks().entrySet()) {
         Path at = inside(root, link.getKey());
         parents(root, at, made);
         Files.createSymbolicLink(at, Path.of(link.getValue()));
-        written.add(at);
       }
       for (String directory : manifest.directories()) {
         Path d = inside(root, directory);
@@ -168,7 +183,7 @@ public final class ViewBuilder {
       Durability.syncFileSystem(build, durable);
       publish(build, dir);
       Durability.syncFileSystem(layout.viewsDir(), List.of(layout.viewsDir()));
-      return new Built(dir, false, manifest.files().size(), variants, manifest.symlinks().size());
+      return new Built(dir, false, manifest.files().size(), variants, manifest.symlinks().size(), syncs[0] + 2);
     } catch (IOException | RuntimeException | Error e) {
       try {
         FileTrees.delete(build);
@@ -264,18 +279,20 @@ public final class ViewBuilder {
     made.add(p);
   }
 
-  /** The object file itself when its mode and mtime are the ones wanted, else a variant copy. */
-  private Path objectFor(FileEntry f) throws IOException {
-    Path object = layout.objectPath(f.digest());
-    int mode = presentedMode(f.mode());
-    if (Presentation.of(object).equals(new Presentation(mode, f.mtime()))) {
-      return object;
+  /** Files of a view that want one variant not yet made: its entry, its name and where the view links it. */
+  private record PendingVariant(FileEntry entry, Path variant, List<Path> targets) {}
+
+  /**
+   * Links {@code target} to an existing variant; false when gc removed the variant meanwhile (it
+   * removes variants no view links), so that it has to be made again.
+   */
+  private static boolean linkExisting(Path target, Path variant) throws IOException {
+    try {
+      Files.createLink(target, variant);
+      return true;
+    } catch (java.nio.file.NoSuchFileException gcRace) {
+      return false;
     }
-    Path variant = layout.variantPath(f.digest(), mode, f.mtime());
-    if (isVariant(variant, f, mode)) {
-      return variant;
-    }
-    return makeVariant(f, object, variant, mode);
   }
 
   private static boolean isVariant(Path variant, FileEntry f, int mode) throws IOException {
@@ -288,7 +305,37 @@ public final class ViewBuilder {
     return (recordedMode & 0555) | 0444;
   }
 
-  private Path makeVariant(FileEntry f, Path object, Path variant, int mode) throws IOException {
+  /**
+   * Makes a batch of variants and links each into the tree being built: every copy is written to a
+   * temporary file beside its name and verified while it is copied, all of them are made durable by
+   * one filesystem sync, and only then does each get its name and its view links. A copy therefore
+   * never has its name before its bytes are durable, and it is linked from the tree before its
+   * temporary name goes, so gc (which removes variants whose link count is 1) never sees it unlinked.
+   */
+  private void makeVariants(Collection<PendingVariant> batch, int[] syncs) throws IOException {
+    if (batch.isEmpty()) {
+      return;
+    }
+    Map<PendingVariant, Path> temps = new LinkedHashMap<>();
+    try {
+      for (PendingVariant v : batch) {
+        temps.put(v, copy(v.entry(), v.variant()));
+      }
+      Durability.syncFileSystem(layout.variantsDir(), temps.values());
+      syncs[0]++;
+      for (Map.Entry<PendingVariant, Path> t : temps.entrySet()) {
+        name(t.getKey(), t.getValue());
+      }
+    } finally {
+      for (Path temp : temps.values()) {
+        Files.deleteIfExists(temp);
+      }
+    }
+  }
+
+  /** A verified copy of {@code f}'s object with the mode and mtime of {@code variant}, in a temporary file. */
+  private Path copy(FileEntry f, Path variant) throws IOException {
+    Path object = layout.objectPath(f.digest());
     Files.createDirectories(variant.getParent());
     Path temp = Files.createTempFile(variant.getParent(), ".variant-", ".tmp");
     try {
@@ -303,21 +350,9 @@ public final class ViewBuilder {
         throw new IOException("object " + object + " in the cache does not match its name (it hashes to "
             + copied.digest() + "); run cache-client fsck --repair");
       }
-      Files.setPosixFilePermissions(temp, Presentation.permissions(mode));
+      Files.setPosixFilePermissions(temp, Presentation.permissions(presentedMode(f.mode())));
       Files.setLastModifiedTime(temp, FileTime.from(f.mtime(), TimeUnit.SECONDS));
-      Durability.syncFileSystem(temp.getParent(), List.of(temp));
-      try {
-        // link(2), not rename(2): a variant another builder made meanwhile may already be linked
-        // into its view, and replacing it would leave that view pointing at an orphaned inode.
-        Files.createLink(variant, temp);
-      } catch (FileAlreadyExistsException e) {
-        if (!isVariant(variant, f, mode)) {
-          Files.move(temp, variant, StandardCopyOption.ATOMIC_MOVE);  // no view links to a bad one
-          return variant;
-        }
-      }
-      Files.delete(temp);
-      return variant;
+      return temp;
     } catch (IOException | RuntimeException | Error e) {
       try {
         Files.deleteIfExists(temp);
@@ -325,6 +360,37 @@ public final class ViewBuilder {
         e.addSuppressed(cleanup);
       }
       throw e;
+    }
+  }
+
+  /**
+   * Gives a durable copy its variant name (or uses a sound one another builder made) and links the
+   * view's files to it. Once one file of the tree links an inode its link count is 2 or more, so gc
+   * can only take a variant away before that first link.
+   */
+  private static void name(PendingVariant v, Path temp) throws IOException {
+    try {
+      // link(2), not rename(2): a variant another builder made meanwhile may already be linked
+      // into its view, and replacing it would leave that view pointing at an orphaned inode.
+      Files.createLink(v.variant(), temp);
+    } catch (FileAlreadyExistsException e) {
+      if (!isVariant(v.variant(), v.entry(), presentedMode(v.entry().mode()))) {
+        linkAll(v.targets(), temp);
+        Files.move(temp, v.variant(), StandardCopyOption.ATOMIC_MOVE);  // no view links to a bad one
+        return;
+      }
+      if (linkExisting(v.targets().get(0), v.variant())) {
+        linkAll(v.targets().subList(1, v.targets().size()), v.variant());
+        return;
+      }
+      Files.createLink(v.variant(), temp);  // gc took the other builder's variant meanwhile
+    }
+    linkAll(v.targets(), temp);
+  }
+
+  private static void linkAll(List<Path> targets, Path source) throws IOException {
+    for (Path target : targets) {
+      Files.createLink(target, source);
     }
   }
 

@@ -7,6 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,8 @@ import org.closurecache.core.manifest.Manifest;
  * inode (what {@code exec-shim verify --content} runs). Thread-safe (no state besides the layout).
  */
 public final class ViewVerifier {
+  /** What one {@code lstat} of a view file tells: all the quick check needs. */
+  private static final String ATTRIBUTES = "unix:isRegularFile,size,mode,lastModifiedTime,fileKey";
   /** At most this many problems are listed; the rest are counted. */
   private static final int MAX_LISTED = 10;
 
@@ -61,8 +64,9 @@ public final class ViewVerifier {
     List<String> problems = new ArrayList<>();
     int[] more = {0};
     Set<Object> hashed = new HashSet<>();
+    Map<Digest, Object> objectKeys = new HashMap<>();
     for (Map.Entry<String, FileEntry> e : manifest.files().entrySet()) {
-      String problem = checkFile(root, e.getKey(), e.getValue(), content, hashed);
+      String problem = checkFile(root, e.getKey(), e.getValue(), content, hashed, objectKeys);
       add(problems, more, problem);
     }
     for (Map.Entry<String, String> link : manifest.symlinks().entrySet()) {
@@ -159,29 +163,38 @@ public final class ViewVerifier {
     return null;
   }
 
-  private String checkFile(Path root, String path, FileEntry f, boolean content, Set<Object> hashed)
+  private String checkFile(Path root, String path, FileEntry f, boolean content, Set<Object> hashed,
+      Map<Digest, Object> objectKeys)
       throws IOException {
     Path at = ViewBuilder.inside(root, path);
-    BasicFileAttributes a;
+    Map<String, Object> a;
     try {
-      a = Files.readAttributes(at, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      a = Files.readAttributes(at, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);  // one lstat
     } catch (NoSuchFileException e) {
       return path + " is missing";
     }
-    if (!a.isRegularFile()) {
+    if (!(Boolean) a.get("isRegularFile")) {
       return path + " is not a regular file";
     }
-    if (a.size() != f.size()) {
-      return path + " has " + a.size() + " bytes, not " + f.size();
+    long size = (Long) a.get("size");
+    if (size != f.size()) {
+      return path + " has " + size + " bytes, not " + f.size();
     }
     int mode = ViewBuilder.presentedMode(f.mode());
-    ViewBuilder.Presentation shown = ViewBuilder.Presentation.of(at);
+    ViewBuilder.Presentation shown = new ViewBuilder.Presentation((Integer) a.get("mode") & 07777,
+        ((java.nio.file.attribute.FileTime) a.get("lastModifiedTime")).to(java.util.concurrent.TimeUnit.SECONDS));
     if (!shown.equals(new ViewBuilder.Presentation(mode, f.mtime()))) {
       return path + " shows mode " + String.format("%04o", shown.mode()) + " mtime " + shown.mtimeSeconds()
           + ", not " + String.format("%04o", mode) + " mtime " + f.mtime();
     }
-    Object key = a.fileKey();
-    if (!key.equals(fileKey(layout.objectPath(f.digest())))
+    Object key = a.get("fileKey");
+    // the object's own key is looked up once per object, not once per file that links it
+    Object objectKey = objectKeys.get(f.digest());
+    if (objectKey == null) {
+      objectKey = fileKey(layout.objectPath(f.digest()));
+      objectKeys.put(f.digest(), objectKey);
+    }
+    if (!key.equals(objectKey)
         && !key.equals(fileKey(layout.variantPath(f.digest(), mode, f.mtime())))) {
       return path + " is not a link to cache object " + f.digest();
     }

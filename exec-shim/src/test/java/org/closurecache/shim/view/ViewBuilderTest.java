@@ -211,6 +211,31 @@ class ViewBuilderTest {
   }
 
   @Test
+  void build_ofManyFilesNeedingVariants_syncsOncePerBatchNotOncePerFile() throws IOException {
+    TestCache cache = new TestCache(cacheRoot);
+    TestCache.ManifestSpec spec = TestCache.manifest();
+    int files = 2 * ViewBuilder.VARIANT_BATCH + 5;
+    for (int i = 0; i < files; i++) {
+      spec.file(String.format("/data/%02d/%05d", i % 10, i), cache.file("shared " + (i % 7) + "\n", 0644, 1_700_000_000L + i));
+    }
+    Manifest m = spec.build();
+
+    ViewBuilder.Built built = build(cache, m);
+
+    assertEquals(files, built.variants());
+    assertTrue(built.syncs() <= 2 + 3, built.syncs() + " syncs for " + files + " new variants");
+    assertTrue(new ViewVerifier(cache.layout).checkContent(built.dir(), m).ok());
+    for (int i = 0; i < files; i += 97) {
+      String p = String.format("/data/%02d/%05d", i % 10, i);
+      assertEquals(1_700_000_000L + i, mtime(at(built, p)), p);
+      assertEquals(2, Files.getAttribute(at(built, p), "unix:nlink"), p + ": linked by the view and its variant name only");
+    }
+    try (Stream<Path> s = Files.walk(cache.layout.variantsDir())) {
+      assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith(".")).toList(), "no temporary left");
+    }
+  }
+
+  @Test
   void build_whenAVariantExists_reusesItInAnotherView() throws IOException {
     TestCache cache = new TestCache(cacheRoot);
     FileEntry script = cache.file("#!/bin/sh\n", 0755, 1_700_000_000L);
