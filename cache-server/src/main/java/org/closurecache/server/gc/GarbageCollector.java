@@ -1,7 +1,6 @@
 package org.closurecache.server.gc;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,19 +30,15 @@ public final class GarbageCollector {
   public static Report run(ObjectStore store, Duration grace, boolean dryRun, Clock clock) throws IOException {
     Set<Digest> referenced = new HashSet<>();
     int[] manifests = {0};
-    try {
-      store.index().forEachManifest((digest, envelope) -> {
-        manifests[0]++;
-        try {
-          referenced.addAll(SignedManifest.storedManifest(envelope).objectDigests());
-        } catch (IOException e) {
-          throw new UncheckedIOException(new IOException("stored manifest " + digest
-              + " cannot be read (" + e.getMessage() + "); nothing was collected", e));
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
+    store.index().forEachManifest((digest, envelope) -> {
+      manifests[0]++;
+      try {
+        referenced.addAll(SignedManifest.storedManifest(envelope).objectDigests());
+      } catch (IOException e) {
+        throw new IOException("stored manifest " + digest + " cannot be read (" + e.getMessage()
+            + "); nothing was collected", e);
+      }
+    });
     long cutoff = clock.millis() - grace.toMillis();
     List<Digest> doomed = new ArrayList<>();
     int[] unreferenced = {0};

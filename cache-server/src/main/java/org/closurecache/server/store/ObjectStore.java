@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,6 +26,13 @@ import org.closurecache.core.digest.Descriptor;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.digest.DigestingOutputStream;
+import org.closurecache.store.fs.AtomicPublish;
+import org.closurecache.store.fs.Directories;
+import org.closurecache.store.fs.FileTrees;
+import org.closurecache.store.objects.ObjectEntry;
+import org.closurecache.store.objects.ObjectReconciler;
+import org.closurecache.store.objects.ObjectReconciliation;
+import org.closurecache.store.objects.StoredAt;
 
 /**
  * Verified object files under a {@link StoreLayout} plus their {@link StoreIndex} entries.
@@ -95,7 +101,7 @@ public final class ObjectStore implements AutoCloseable {
     Objects.requireNonNull(clock, "clock");
     StoreLayout layout = StoreLayout.at(root);
     layout.create();
-    StoreIndex index = StoreIndex.open(layout.indexDir());
+    StoreIndex index = StoreIndex.open(layout.indexDir(), layout.objects());
     try {
       return new ObjectStore(layout, index, maxObjectSize, clock);
     } catch (IOException | RuntimeException | Error e) {
@@ -128,7 +134,7 @@ public final class ObjectStore implements AutoCloseable {
         Descriptor written = writeVerified(temp, expected, body, declaredLength);
         PutResult result = publish(temp, layout.objectPath(expected));
         if (result == PutResult.CREATED || index.object(expected).isEmpty()) {
-          index.putObjects(Map.of(expected, new ObjectRecord(written.size(), clock.millis())));
+          index.putObjects(Map.of(expected, new ObjectEntry(written.size(), clock.millis())));
         }
         return result;
       } catch (IOException | RuntimeException | Error e) {
@@ -179,26 +185,13 @@ public final class ObjectStore implements AutoCloseable {
     }
   }
 
-  private PutResult publish(Path temp, Path target) throws IOException {
-    Path shard = target.getParent();
-    if (!Files.isDirectory(shard)) {
-      Files.createDirectories(shard);
-      Durability.fsyncDirectory(layout.objectsDir());
-    }
-    PutResult result;
-    if (Files.exists(target)) {
-      Files.delete(temp);
-      result = PutResult.ALREADY_PRESENT;
-    } else {
-      // rename(2): atomic, and should a concurrent put of the same digest win the race, it
-      // replaces a file with identical bytes.
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      result = PutResult.CREATED;
-    }
-    // Also when the file already existed: a concurrent put may have renamed it but not yet
-    // synced the directory, and this caller is about to be told the object is durable.
-    Durability.fsyncDirectory(shard);
-    return result;
+  private static PutResult publish(Path temp, Path target) throws IOException {
+    // Syncs the shard directory also when the file already existed: a concurrent put may have
+    // renamed it but not yet synced the directory, and this caller is about to be told the
+    // object is durable.
+    return AtomicPublish.publish(temp, target) == AtomicPublish.Outcome.CREATED
+        ? PutResult.CREATED
+        : PutResult.ALREADY_PRESENT;
   }
 
   /** True if the index has an entry and the file exists. */
@@ -242,14 +235,30 @@ public final class ObjectStore implements AutoCloseable {
     return startupReconciliation;
   }
 
-  /** Brings index and files into agreement; see {@link StoreReconciler}. */
+  /**
+   * Brings index and files into agreement: empties {@code tmp/}, then runs the {@link
+   * ObjectReconciler} without re-hashing (files that have no entry are indexed with their mtime as
+   * storedAt, entries without files dropped, strays quarantined). Waits for puts in flight.
+   */
   public Reconciliation reconcile() throws IOException {
     putsVsReconcile.writeLock().lock();
     try {
-      return StoreReconciler.run(layout, index);
+      int tempFiles = emptyTmp();
+      ObjectReconciliation r =
+          ObjectReconciler.run(index.objects(), layout.quarantineDir(), StoredAt.MODIFICATION_TIME, false);
+      return new Reconciliation(tempFiles, r.filesIndexed(), r.missingFiles().size(), r.quarantined());
     } finally {
       putsVsReconcile.writeLock().unlock();
     }
+  }
+
+  private int emptyTmp() throws IOException {
+    int removed = 0;
+    for (Path p : Directories.list(layout.tmpDir())) {
+      FileTrees.delete(p);
+      removed++;
+    }
+    return removed;
   }
 
   /**

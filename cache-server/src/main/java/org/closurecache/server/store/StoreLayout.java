@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.store.fs.Durability;
+import org.closurecache.store.objects.ObjectLayout;
 
 /**
  * The only class that builds paths under a store root.
@@ -39,6 +41,11 @@ public final class StoreLayout {
     return root.resolve("objects");
   }
 
+  /** The object files' own layout ({@code objects/ab/<hex>}). */
+  public ObjectLayout objects() {
+    return ObjectLayout.at(objectsDir());
+  }
+
   public Path tmpDir() {
     return root.resolve("tmp");
   }
@@ -53,12 +60,12 @@ public final class StoreLayout {
 
   /** The shard directory {@code objects/<first 2 hex>} that holds {@code d}. */
   public Path shardDir(Digest d) {
-    return objectsDir().resolve(d.shard());
+    return objects().shardDir(d);
   }
 
   /** {@code objects/<first 2 hex>/<64 hex>}. */
   public Path objectPath(Digest d) {
-    return shardDir(d).resolve(d.hex());
+    return objects().path(d);
   }
 
   /**

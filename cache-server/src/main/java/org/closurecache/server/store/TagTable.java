@@ -1,12 +1,16 @@
 package org.closurecache.server.store;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatch;
+import org.closurecache.store.index.Family;
+import org.closurecache.store.index.IndexBatch;
+import org.closurecache.store.index.IndexDatabase;
+import org.closurecache.store.index.Keys;
+import org.closurecache.store.index.Writes;
 
 /**
  * The {@code tags} and {@code tag_history} column families of a {@link StoreIndex}: the current
@@ -15,38 +19,44 @@ import org.rocksdb.WriteBatch;
  * of a tag's range. Writes are synced and serialized; thread-safe.
  */
 final class TagTable {
-  private final IndexDatabase rocks;
-  private final ColumnFamilyHandle tags;
-  private final ColumnFamilyHandle tagHistory;
+  private final IndexDatabase db;
+  private final Family tags;
+  private final Family tagHistory;
   private final Object writes = new Object();
 
-  TagTable(IndexDatabase rocks) {
-    this.rocks = rocks;
-    this.tags = rocks.family(IndexDatabase.TAGS);
-    this.tagHistory = rocks.family(IndexDatabase.TAG_HISTORY);
+  TagTable(IndexDatabase db) {
+    this.db = db;
+    this.tags = db.family(StoreIndex.TAGS);
+    this.tagHistory = db.family(StoreIndex.TAG_HISTORY);
+  }
+
+  /** {@code name + 0x00}: every history key of one tag starts with it. */
+  static byte[] historyPrefix(String name) {
+    byte[] key = Keys.tag(name);
+    return Arrays.copyOf(key, key.length + 1);
+  }
+
+  /** {@code name + 0x00 + 8-byte big-endian revision}. */
+  static byte[] historyKey(String name, long revision) {
+    byte[] prefix = historyPrefix(name);
+    return ByteBuffer.allocate(prefix.length + Long.BYTES).put(prefix).putLong(revision).array();
+  }
+
+  static long revisionOf(byte[] historyKey) {
+    return ByteBuffer.wrap(historyKey, historyKey.length - Long.BYTES, Long.BYTES).getLong();
   }
 
   /** The current signed tag, if the tag exists. */
   Optional<byte[]> current(String name) throws IOException {
-    byte[] key = IndexCodec.tagKey(name);
-    return rocks.call("read tag " + name, () -> Optional.ofNullable(rocks.db.get(tags, key)));
+    return Optional.ofNullable(db.get(tags, Keys.tag(name)));
   }
 
   /** The tag's current revision, 0 when the tag does not exist. */
   long revision(String name) throws IOException {
-    byte[] prefix = IndexCodec.historyPrefix(name);
-    // History keys sort by revision, so the last key with this prefix is the current one.
-    byte[] upperBound = IndexCodec.historyKey(name, -1L); // 0xFF..FF sorts after every revision
-    return rocks.call("read revision of tag " + name, () -> {
-      try (RocksIterator it = rocks.db.newIterator(tagHistory)) {
-        it.seekForPrev(upperBound);
-        if (it.isValid() && IndexCodec.startsWith(it.key(), prefix)) {
-          return IndexCodec.revisionOf(it.key());
-        }
-        it.status();
-        return 0L;
-      }
-    });
+    // History keys sort by revision, so the last key with this prefix is the current one;
+    // revision -1 is 0xFF..FF, which sorts after every revision.
+    return db.lastKey(tagHistory, historyPrefix(name), historyKey(name, -1L))
+        .map(TagTable::revisionOf).orElse(0L);
   }
 
   /**
@@ -59,27 +69,22 @@ final class TagTable {
     if (revision <= 0) {
       throw new IllegalArgumentException("tag revision must be positive, got " + revision);
     }
-    byte[] key = IndexCodec.tagKey(name);
+    byte[] key = Keys.tag(name);
     synchronized (writes) {
       long current = revision(name);
       if (revision <= current) {
         throw new TagRevisionConflictException(name, current, revision);
       }
-      rocks.call("write tag " + name, () -> {
-        try (WriteBatch batch = new WriteBatch()) {
-          batch.put(tags, key, signedTag);
-          batch.put(tagHistory, IndexCodec.historyKey(name, revision), signedTag);
-          rocks.db.write(rocks.syncedWrites, batch);
-        }
-        return null;
-      });
+      db.write(new IndexBatch()
+          .put(tags, key, signedTag)
+          .put(tagHistory, historyKey(name, revision), signedTag), Writes.SYNCED);
     }
   }
 
   /** Every value the tag has had, oldest revision first. */
   List<byte[]> history(String name) throws IOException {
     List<byte[]> history = new ArrayList<>();
-    rocks.scan(tagHistory, IndexCodec.historyPrefix(name), "tag_history", (k, v) -> history.add(v));
+    db.scan(tagHistory, historyPrefix(name), (k, v) -> history.add(v));
     return history;
   }
 }

@@ -1,5 +1,6 @@
 package org.closurecache.server.store;
 
+import org.closurecache.store.index.IndexLockedException;
 import static org.closurecache.server.store.StoreFixtures.filesUnder;
 import static org.closurecache.server.store.StoreFixtures.hashOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,7 +54,7 @@ class ObjectStoreCrashTest {
         }
         if (rounds == 0) {
           // Another process holds the index: a second server must be refused, clearly.
-          StoreLockedException e = assertThrows(StoreLockedException.class,
+          IndexLockedException e = assertThrows(IndexLockedException.class,
               () -> StoreIndex.open(StoreLayout.at(root).indexDir()));
           assertTrue(e.getMessage().contains("may already be running"), e.getMessage());
         }

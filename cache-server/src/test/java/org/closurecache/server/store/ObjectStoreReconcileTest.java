@@ -1,5 +1,6 @@
 package org.closurecache.server.store;
 
+import org.closurecache.store.objects.ObjectEntry;
 import static org.closurecache.server.store.StoreFixtures.filesUnder;
 import static org.closurecache.server.store.StoreFixtures.hashOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,7 +33,7 @@ class ObjectStoreReconcileTest {
     Files.createDirectories(layout.tmpDir().resolve("leftover-dir"));
     Digest fileless = Digest.of("entry whose file is gone".getBytes(StandardCharsets.UTF_8));
     try (StoreIndex index = StoreIndex.open(layout.indexDir())) {
-      index.putObjects(Map.of(fileless, new ObjectRecord(24, 1)));
+      index.putObjects(Map.of(fileless, new ObjectEntry(24, 1)));
     }
     Files.createDirectories(layout.objectsDir().resolve("ab"));
     Path garbage = layout.objectsDir().resolve("ab").resolve("not-a-digest");

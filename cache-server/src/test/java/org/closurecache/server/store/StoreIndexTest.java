@@ -1,5 +1,7 @@
 package org.closurecache.server.store;
 
+import org.closurecache.store.index.IndexLockedException;
+import org.closurecache.store.objects.ObjectEntry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -98,14 +100,14 @@ class StoreIndexTest {
 
   @Test
   void missing_with10000Digests_keepsInputOrder() throws IOException {
-    Map<Digest, ObjectRecord> present = new LinkedHashMap<>();
+    Map<Digest, ObjectEntry> present = new LinkedHashMap<>();
     List<Digest> query = new ArrayList<>();
     List<Digest> expected = new ArrayList<>();
     for (int i = 0; i < 10_000; i++) {
       Digest d = digest(i);
       query.add(d);
       if (i % 3 == 0) {
-        present.put(d, new ObjectRecord(i, 1000));
+        present.put(d, new ObjectEntry(i, 1000));
       } else {
         expected.add(d);
       }
@@ -123,8 +125,8 @@ class StoreIndexTest {
 
   @Test
   void putAndDeleteObjects_keepCountersExact() throws IOException {
-    index.putObjects(Map.of(digest(1), new ObjectRecord(10, 1), digest(2), new ObjectRecord(20, 1)));
-    index.putObjects(Map.of(digest(2), new ObjectRecord(20, 2), digest(3), new ObjectRecord(30, 2)));
+    index.putObjects(Map.of(digest(1), new ObjectEntry(10, 1), digest(2), new ObjectEntry(20, 1)));
+    index.putObjects(Map.of(digest(2), new ObjectEntry(20, 2), digest(3), new ObjectEntry(30, 2)));
     assertEquals(3, index.objectCount());
     assertEquals(60, index.objectBytes());
     assertEquals(2, index.object(digest(2)).orElseThrow().storedAtMillis());
@@ -145,21 +147,21 @@ class StoreIndexTest {
 
   @Test
   void open_whileOpenInThisProcess_throwsStoreLocked() {
-    StoreLockedException e = assertThrows(StoreLockedException.class, () -> StoreIndex.open(dir));
+    IndexLockedException e = assertThrows(IndexLockedException.class, () -> StoreIndex.open(dir));
     assertTrue(e.getMessage().contains("a cache-server may already be running"), e.getMessage());
     assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
   }
 
   @Test
   void reopen_afterClose_keepsEverything() throws IOException {
-    index.putObjects(Map.of(digest(1), new ObjectRecord(123, 456)));
+    index.putObjects(Map.of(digest(1), new ObjectEntry(123, 456)));
     index.putManifest(digest(2), utf8("m"));
     index.putTag("t", 7, utf8("seven"));
     index.close();
 
     index = StoreIndex.open(dir);
 
-    assertEquals(Optional.of(new ObjectRecord(123, 456)), index.object(digest(1)));
+    assertEquals(Optional.of(new ObjectEntry(123, 456)), index.object(digest(1)));
     assertEquals(1, index.objectCount());
     assertEquals(123, index.objectBytes());
     assertArrayEquals(utf8("m"), index.manifest(digest(2)).orElseThrow());
@@ -169,9 +171,9 @@ class StoreIndexTest {
 
   @Test
   void forEachObjectInShard_visitsOnlyThatShard() throws IOException {
-    Map<Digest, ObjectRecord> records = new LinkedHashMap<>();
+    Map<Digest, ObjectEntry> records = new LinkedHashMap<>();
     for (int i = 0; i < 2000; i++) {
-      records.put(digest(i), new ObjectRecord(1, 1));
+      records.put(digest(i), new ObjectEntry(1, 1));
     }
     index.putObjects(records);
     List<Digest> ab = new ArrayList<>();
