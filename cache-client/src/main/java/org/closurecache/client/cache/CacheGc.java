@@ -14,10 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.closurecache.client.cache.CacheCodec.ClosureState;
-import org.closurecache.client.cache.CacheCodec.ObjectEntry;
 import org.closurecache.client.cache.NodeCache.GcReport;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.store.index.IndexDatabase;
+import org.closurecache.store.objects.ObjectEntry;
+import org.closurecache.store.objects.ObjectTable;
 
 /**
  * Least-recently-used eviction of closures (see {@link NodeCache#gc}).
@@ -43,13 +45,13 @@ import org.closurecache.core.manifest.Manifest;
 final class CacheGc {
   private record Closure(Digest digest, String entry, Set<Digest> objects, ClosureState state) {}
 
-  private final CacheDatabase rocks;
+  private final IndexDatabase rocks;
   private final CacheLayout layout;
   private final ObjectTable objects;
   private final ClosureTable closures;
   private final Clock clock;
 
-  CacheGc(CacheDatabase rocks, CacheLayout layout, ObjectTable objects, ClosureTable closures, Clock clock) {
+  CacheGc(IndexDatabase rocks, CacheLayout layout, ObjectTable objects, ClosureTable closures, Clock clock) {
     this.rocks = rocks;
     this.layout = layout;
     this.objects = objects;

@@ -11,6 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.store.fs.Durability;
+import org.closurecache.store.objects.ObjectLayout;
 
 /**
  * The only class that builds paths under a node cache root.
@@ -160,12 +162,17 @@ public final class CacheLayout {
 
   /** {@code objects/<first 2 hex>}, the directory that holds {@code d}. */
   public Path shardDir(Digest d) {
-    return objectsDir().resolve(d.shard());
+    return objects().shardDir(d);
+  }
+
+  /** The object files' own layout ({@code objects/ab/<hex>}), as the engine defines it. */
+  public ObjectLayout objects() {
+    return ObjectLayout.at(objectsDir());
   }
 
   /** {@code objects/<first 2 hex>/<64 hex>}. */
   public Path objectPath(Digest d) {
-    return shardDir(d).resolve(d.hex());
+    return objects().path(d);
   }
 
   /**

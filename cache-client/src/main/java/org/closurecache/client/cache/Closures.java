@@ -11,6 +11,8 @@ import java.util.TreeSet;
 import org.closurecache.client.cache.NodeCache.ClosureInfo;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.store.index.IndexDatabase;
+import org.closurecache.store.objects.ObjectTable;
 
 /**
  * Questions about closures that need the manifests parsed: is every object present, which
@@ -18,12 +20,12 @@ import org.closurecache.core.manifest.Manifest;
  * tables); callers exclude GC where an answer must stay true until they act on it.
  */
 final class Closures {
-  private final CacheDatabase rocks;
+  private final IndexDatabase rocks;
   private final ObjectTable objects;
   private final ClosureTable closures;
   private final TagTable tags;
 
-  Closures(CacheDatabase rocks, ObjectTable objects, ClosureTable closures, TagTable tags) {
+  Closures(IndexDatabase rocks, ObjectTable objects, ClosureTable closures, TagTable tags) {
     this.rocks = rocks;
     this.objects = objects;
     this.closures = closures;

@@ -25,6 +25,9 @@ import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.digest.DigestingInputStream;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
+import org.closurecache.store.index.IndexDatabase;
+import org.closurecache.store.objects.ObjectReconciliation;
+import org.closurecache.store.objects.ObjectTable;
 
 /**
  * A node's local cache of verified objects, the manifests that name them, and which closures are
@@ -106,7 +109,7 @@ public final class NodeCache implements AutoCloseable {
 
   private final CacheLayout layout;
   private final CacheLock lock; // null when read-only
-  private final CacheDatabase rocks;
+  private final IndexDatabase rocks;
   private final ObjectTable objects;
   private final ClosureTable closures;
   private final TagTable tags;
@@ -117,7 +120,7 @@ public final class NodeCache implements AutoCloseable {
   private final ReentrantReadWriteLock maintenance = new ReentrantReadWriteLock();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private NodeCache(CacheLayout layout, CacheLock lock, CacheDatabase rocks, ObjectTable objects, Clock clock) {
+  private NodeCache(CacheLayout layout, CacheLock lock, IndexDatabase rocks, ObjectTable objects, Clock clock) {
     this.layout = layout;
     this.lock = lock;
     this.rocks = rocks;
@@ -163,20 +166,20 @@ public final class NodeCache implements AutoCloseable {
     CacheLayout layout = CacheLayout.at(root);
     layout.create();
     CacheLock lock = CacheLock.acquire(layout.lockFile(), waiter, lockTimeout);
-    CacheDatabase rocks = null;
+    IndexDatabase rocks = null;
     try {
       // Before the index opens: a pull that failed because the disk filled leaves its downloads
       // in tmp/, and RocksDB needs a little space to recover its log at open; without this, a
       // full cache could not even be opened to be repaired. Safe: we hold the lock.
       boolean keepVerified = roomToKeepDownloads(layout);
       CacheReconciler.emptyTmp(layout, keepVerified);
-      rocks = CacheDatabase.open(layout.indexDir());
-      ObjectTable objects = ObjectTable.load(rocks, layout);
+      rocks = CacheIndex.open(layout.indexDir());
+      ObjectTable objects = ObjectTable.load(rocks, layout.objects());
       NodeCache cache = new NodeCache(layout, lock, rocks, objects, clock);
       if (objects.takeCleanClose()) {
         CacheReconciler.emptyTmp(layout, keepVerified); // safe: whoever wrote there is gone, we hold the lock
       } else {
-        CacheReconciler.Result r = CacheReconciler.run(layout, objects, false);
+        ObjectReconciliation r = CacheReconciler.run(layout, objects, false);
         if (!r.missingFiles().isEmpty()) {
           cache.closureChecks.revokeIncomplete();
         }
@@ -244,9 +247,9 @@ public final class NodeCache implements AutoCloseable {
   /** Opens an existing cache for queries only: no lock, no waiting, the index as of now. */
   public static NodeCache openReadOnly(Path root) throws IOException {
     CacheLayout layout = CacheLayout.at(root);
-    CacheDatabase rocks = CacheDatabase.openReadOnly(layout.indexDir());
+    IndexDatabase rocks = CacheIndex.openReadOnly(layout.indexDir());
     try {
-      return new NodeCache(layout, null, rocks, ObjectTable.load(rocks, layout), Clock.systemUTC());
+      return new NodeCache(layout, null, rocks, ObjectTable.load(rocks, layout.objects()), Clock.systemUTC());
     } catch (IOException | RuntimeException | Error e) {
       rocks.close();
       throw e;
@@ -442,7 +445,7 @@ public final class NodeCache implements AutoCloseable {
   public FsckReport fsck() throws IOException {
     requireWritable("fsck");
     return withLock(maintenance.writeLock(), () -> {
-      CacheReconciler.Result r = CacheReconciler.run(layout, objects, true);
+      ObjectReconciliation r = CacheReconciler.run(layout, objects, true);
       List<Digest> incomplete = closureChecks.revokeIncomplete();
       List<Digest> lost = new ArrayList<>(r.corrupt());
       lost.addAll(r.missingFiles());

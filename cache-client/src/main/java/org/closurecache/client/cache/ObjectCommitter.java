@@ -1,12 +1,9 @@
 package org.closurecache.client.cache;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,8 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.closurecache.client.cache.CacheCodec.ObjectEntry;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.store.fs.AtomicPublish;
+import org.closurecache.store.fs.Durability;
+import org.closurecache.store.objects.ObjectEntry;
+import org.closurecache.store.objects.ObjectTable;
 
 /**
  * Publishes staged objects in batches, paying for durability once per batch instead of once per
@@ -144,27 +144,8 @@ final class ObjectCommitter {
   }
 
   private void publish(Staged s, Set<Path> touchedDirs) throws IOException {
-    Path target = layout.objectPath(s.digest());
-    Path shard = target.getParent();
-    if (!Files.isDirectory(shard)) {
-      Files.createDirectories(shard);
-      touchedDirs.add(layout.objectsDir());
-    }
-    // Synced even if the file was there already: a concurrent commit may have renamed it and not
-    // yet synced the directory, and this caller is about to be told the object is durable.
-    touchedDirs.add(shard);
-    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-      Files.delete(s.tempFile());
-      return;
-    }
-    try {
-      // rename(2) replaces atomically; if a concurrent commit of the same digest won the race,
-      // it replaces a file with identical bytes.
-      Files.move(s.tempFile(), target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException(layout.tmpDir() + " and " + layout.objectsDir()
-          + " are on different filesystems; keep the whole cache root on one", e);
-    }
+    // The shard directory is synced with the batch, also when the file was there already.
+    AtomicPublish.move(s.tempFile(), layout.objectPath(s.digest()), touchedDirs);
   }
 
   private static void fail(Staged s, IOException e, List<Digest> failed, List<IOException> causes) {

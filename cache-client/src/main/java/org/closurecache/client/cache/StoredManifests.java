@@ -6,6 +6,8 @@ import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.ManifestCodec;
 import org.closurecache.core.sign.SignedManifest;
+import org.closurecache.store.index.IndexCorruptException;
+import org.closurecache.store.index.IndexDatabase;
 
 /**
  * Reads the manifest inside a stored signed envelope. Signatures are not checked here: the
@@ -32,12 +34,11 @@ final class StoredManifests {
   }
 
   /** Parses an envelope read back from the index; one that does not parse means damage. */
-  static Manifest parseStored(CacheDatabase rocks, Digest d, byte[] envelope)
-      throws CacheIndexCorruptException {
+  static Manifest parseStored(IndexDatabase rocks, Digest d, byte[] envelope) throws IndexCorruptException {
     try {
       return parse(envelope);
     } catch (JsonFormatException e) {
-      throw new CacheIndexCorruptException(rocks.dir, "stored manifest " + d + ": " + e.getMessage(), e);
+      throw rocks.corrupt("stored manifest " + d + ": " + e.getMessage(), e);
     }
   }
 

@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.closurecache.client.cache.CacheCodec.TagEntry;
 import org.closurecache.core.digest.Digest;
-import org.rocksdb.ColumnFamilyHandle;
+import org.closurecache.store.index.Family;
+import org.closurecache.store.index.IndexDatabase;
+import org.closurecache.store.index.Keys;
+import org.closurecache.store.index.Writes;
 
 /**
  * The {@code tags} family: for each tag name the highest revision this node has accepted and the
@@ -17,21 +20,17 @@ import org.rocksdb.ColumnFamilyHandle;
  * so the check and the write are atomic. Thread-safe.
  */
 final class TagTable {
-  private final CacheDatabase rocks;
-  private final ColumnFamilyHandle tags;
+  private final IndexDatabase db;
+  private final Family tags;
   private final Object writes = new Object();
 
-  TagTable(CacheDatabase rocks) {
-    this.rocks = rocks;
-    this.tags = rocks.family(CacheDatabase.TAGS);
+  TagTable(IndexDatabase db) {
+    this.db = db;
+    this.tags = db.family(CacheIndex.TAGS);
   }
 
   Optional<TagEntry> get(String name) throws IOException {
-    byte[] key = CacheCodec.tagKey(name);
-    return rocks.call("read tag " + name, () -> {
-      byte[] v = rocks.db.get(tags, key);
-      return v == null ? Optional.empty() : Optional.of(CacheCodec.decodeTag(v));
-    });
+    return db.get(tags, Keys.tag(name), CacheCodec::decodeTag);
   }
 
   /**
@@ -42,7 +41,7 @@ final class TagTable {
     if (revision < 1) {
       throw new IllegalArgumentException("tag revision must be positive, got " + revision);
     }
-    byte[] key = CacheCodec.tagKey(name);
+    byte[] key = Keys.tag(name);
     synchronized (writes) {
       Optional<TagEntry> seen = get(name);
       if (seen.isPresent()) {
@@ -58,20 +57,15 @@ final class TagTable {
           return;
         }
       }
-      byte[] value = CacheCodec.encode(new TagEntry(revision, manifest, signed));
-      rocks.call("write tag " + name, () -> {
-        rocks.db.put(tags, rocks.syncedWrites, key, value);
-        return null;
-      });
+      db.put(tags, key, CacheCodec.encode(new TagEntry(revision, manifest, signed)), Writes.SYNCED);
     }
   }
 
   /** Tag names by the manifest they point at, each list in name order. */
   Map<Digest, List<String>> byManifest() throws IOException {
     Map<Digest, List<String>> out = new HashMap<>();
-    rocks.scan(tags, new byte[0], "tags", (k, v) ->
-        out.computeIfAbsent(CacheCodec.decodeTag(v).manifest(), m -> new ArrayList<>())
-            .add(CacheCodec.tagName(k)));
+    db.scan(tags, new byte[0], (k, v) ->
+        out.computeIfAbsent(CacheCodec.decodeTag(v).manifest(), m -> new ArrayList<>()).add(Keys.tagName(k)));
     return out;
   }
 }

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.store.fs.FileTrees;
 
 /**
  * The part of gc that works on {@code views/} and {@code variants/} ({@link CacheLayout}):

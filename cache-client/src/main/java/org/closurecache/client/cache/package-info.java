@@ -4,12 +4,13 @@
  *
  * <p>{@link org.closurecache.client.cache.NodeCache} is the entry point; {@link
  * org.closurecache.client.cache.CacheLayout} is the only class that builds paths under the root.
- * Package-private helpers: {@code CacheLock} (writer lock), {@code CacheDatabase} (RocksDB handles,
- * options, close order), {@code ObjectTable}/{@code ClosureTable}/{@code TagTable} (families),
- * {@code CacheCodec} (byte formats), {@code ObjectCommitter} (batch durability), {@code
- * Durability} (syncfs), {@code CacheReconciler} (startup repair and fsck), {@code CacheGc},
- * {@code ViewSweeper} (gc of {@code views/} and {@code variants/}) and {@code FileTrees}
- * (tree deletion that never follows a symlink).
+ * Package-private helpers: {@code CacheLock} (writer lock), {@code CacheIndex} (the index's
+ * families, memory budget and advice on the engine's {@code IndexDatabase}), {@code
+ * ClosureTable}/{@code TagTable} (families), {@code CacheCodec} (their byte formats), {@code
+ * ObjectCommitter} (batch durability), {@code CacheReconciler} (tmp/ and the engine's reconciler),
+ * {@code CacheGc} and {@code ViewSweeper} (gc of {@code views/} and {@code variants/}). The object
+ * layout, table and reconciler, durability, atomic publication and tree deletion are the engine's
+ * (cache-store), the same as the master's.
  *
  * <p><b>Concurrency design.</b> RocksDB allows one writing process per database, and a node may
  * start 128 ranks that all pull at once. So a writer first takes an exclusive {@code
@@ -24,6 +25,6 @@
  * next writer repairs what it left (see {@link org.closurecache.client.cache.NodeCache}).
  *
  * <p>Depends on {@code org.closurecache.core} ({@code digest}, {@code manifest}, {@code json},
- * {@code sign}) and RocksDB; nothing else in cache-client. Never on cache-server.
+ * {@code sign}) and cache-store; nothing else in cache-client. Never on cache-server.
  */
 package org.closurecache.client.cache;

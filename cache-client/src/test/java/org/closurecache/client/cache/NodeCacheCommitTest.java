@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestMismatchException;
+import org.closurecache.store.fs.Durability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,5 @@
 package org.closurecache.server.store;
 
-import org.closurecache.store.index.IndexLockedException;
 import static org.closurecache.server.store.StoreFixtures.filesUnder;
 import static org.closurecache.server.store.StoreFixtures.hashOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +21,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.store.index.IndexLockedException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,5 @@
 package org.closurecache.server.store;
 
-import org.closurecache.store.objects.ObjectEntry;
 import static org.closurecache.server.store.StoreFixtures.filesUnder;
 import static org.closurecache.server.store.StoreFixtures.hashOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.server.store.ObjectStore.Reconciliation;
+import org.closurecache.store.objects.ObjectEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

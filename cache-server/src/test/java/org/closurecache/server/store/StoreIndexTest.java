@@ -1,7 +1,5 @@
 package org.closurecache.server.store;
 
-import org.closurecache.store.index.IndexLockedException;
-import org.closurecache.store.objects.ObjectEntry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.store.index.IndexLockedException;
+import org.closurecache.store.objects.ObjectEntry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -22,13 +22,13 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.client.cache.CacheLayout;
-import org.closurecache.client.cache.Durability;
-import org.closurecache.client.cache.FileTrees;
 import org.closurecache.core.digest.Descriptor;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestingOutputStream;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.store.fs.Durability;
+import org.closurecache.store.fs.FileTrees;
 
 /**
  * Builds a manifest's <b>view</b>: its closure rebuilt at the original absolute paths under
