@@ -49,9 +49,12 @@ final class CacheGc {
   private final CacheLayout layout;
   private final ObjectTable objects;
   private final ClosureTable closures;
+  private final RecordFiles files;
   private final Clock clock;
 
-  CacheGc(IndexDatabase rocks, CacheLayout layout, ObjectTable objects, ClosureTable closures, Clock clock) {
+  CacheGc(IndexDatabase rocks, CacheLayout layout, ObjectTable objects, ClosureTable closures, RecordFiles files,
+      Clock clock) {
+    this.files = files;
     this.rocks = rocks;
     this.layout = layout;
     this.objects = objects;
@@ -65,6 +68,9 @@ final class CacheGc {
     closures.forEach((d, envelope, state) -> states.put(d, state));
     Plan plan = before <= maxBytes ? new Plan(List.of(), Set.of(), List.of()) : plan(maxBytes, inUse, before);
 
+    for (Digest d : plan.evicted()) {
+      files.deleteManifest(d); // the file first: an index entry without it is dropped at the next check
+    }
     closures.remove(plan.evicted());
     // Views go before the objects they link, or unlinking an object would free nothing.
     Set<Digest> keepViews = new HashSet<>(inUse);

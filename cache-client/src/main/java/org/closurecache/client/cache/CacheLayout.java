@@ -160,6 +160,47 @@ public final class CacheLayout {
     return root.resolve("quarantine");
   }
 
+  /** Stored signed manifests, the truth the index's manifest entries are derived from. */
+  public Path manifestsDir() {
+    return root.resolve("manifests");
+  }
+
+  /** {@code manifests/<first 2 hex>/<64 hex>}: the signed envelope as received. */
+  public Path manifestPath(Digest manifest) {
+    return manifestsDir().resolve(manifest.shard()).resolve(manifest.hex());
+  }
+
+  /** Pins: one empty file per pinned manifest. */
+  public Path pinsDir() {
+    return root.resolve("pins");
+  }
+
+  /** {@code pins/<manifest hex>}. */
+  public Path pinPath(Digest manifest) {
+    return pinsDir().resolve(manifest.hex());
+  }
+
+  /** Accepted tags: one file per tag name. */
+  public Path tagsDir() {
+    return root.resolve("tags");
+  }
+
+  /**
+   * {@code tags/<hex of SHA-256 of the UTF-8 name>}: a name of up to 255 bytes cannot be a file
+   * name itself (nor can a {@code /} in it), its hash can; the file holds the name.
+   */
+  public Path tagPath(String name) {
+    return tagsDir().resolve(Digest.of(name.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex());
+  }
+
+  /**
+   * {@code format}: present (holding {@code 2}) once the manifests, pins and tags are kept as files
+   * beside the index; a cache without it is migrated by its next writer.
+   */
+  public Path formatFile() {
+    return root.resolve("format");
+  }
+
   /** {@code objects/<first 2 hex>}, the directory that holds {@code d}. */
   public Path shardDir(Digest d) {
     return objects().shardDir(d);

@@ -89,6 +89,13 @@ final class ClosureTable {
     }
   }
 
+  /** Every closure record by manifest, without reading the envelopes. */
+  java.util.Map<Digest, ClosureState> states() throws IOException {
+    java.util.Map<Digest, ClosureState> out = new java.util.TreeMap<>();
+    db.scan(closures, new byte[0], (k, v) -> out.put(Keys.digest(k, CacheIndex.CLOSURES), CacheCodec.decodeClosure(v)));
+    return out;
+  }
+
   /** Visits every stored manifest with its closure record (a default one if it lacks it). */
   void forEach(ManifestAction action) throws IOException {
     db.scan(manifests, new byte[0], (k, v) -> {

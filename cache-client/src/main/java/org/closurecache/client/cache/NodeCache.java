@@ -25,6 +25,7 @@ import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.digest.DigestingInputStream;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
+import org.closurecache.core.sign.TrustedKeys;
 import org.closurecache.store.index.IndexDatabase;
 import org.closurecache.store.objects.ObjectReconciliation;
 import org.closurecache.store.objects.ObjectTable;
@@ -74,7 +75,8 @@ public final class NodeCache implements AutoCloseable {
 
   /** What {@link #fsck} found; {@code refetch} are the lost objects a stored manifest names. */
   public record FsckReport(int objectsChecked, List<Digest> corrupt, List<Digest> missingFiles,
-      int unindexedFilesIndexed, int quarantined, List<Digest> incompleteClosures, List<Digest> refetch) {
+      int unindexedFilesIndexed, int quarantined, List<Digest> incompleteClosures, List<Digest> refetch,
+      IndexRepairs records) {
     public FsckReport {
       if (objectsChecked < 0 || unindexedFilesIndexed < 0 || quarantined < 0) {
         throw new IllegalArgumentException("fsck counts must not be negative");
@@ -86,7 +88,8 @@ public final class NodeCache implements AutoCloseable {
     }
 
     public boolean clean() {
-      return corrupt.isEmpty() && missingFiles.isEmpty() && unindexedFilesIndexed == 0 && quarantined == 0;
+      return corrupt.isEmpty() && missingFiles.isEmpty() && unindexedFilesIndexed == 0 && quarantined == 0
+          && records.clean();
     }
   }
 
@@ -113,6 +116,7 @@ public final class NodeCache implements AutoCloseable {
   private final ObjectTable objects;
   private final ClosureTable closures;
   private final TagTable tags;
+  private final RecordFiles files;
   private final ObjectCommitter committer;
   private final Closures closureChecks;
   private final Clock clock;
@@ -126,7 +130,8 @@ public final class NodeCache implements AutoCloseable {
     this.rocks = rocks;
     this.objects = objects;
     this.closures = new ClosureTable(rocks);
-    this.tags = new TagTable(rocks);
+    this.files = new RecordFiles(layout);
+    this.tags = new TagTable(rocks, files);
     this.committer = new ObjectCommitter(layout, objects, clock);
     this.closureChecks = new Closures(rocks, objects, closures, tags);
     this.clock = clock;
@@ -165,7 +170,11 @@ public final class NodeCache implements AutoCloseable {
     Objects.requireNonNull(lockTimeout, "lockTimeout");
     CacheLayout layout = CacheLayout.at(root);
     layout.create();
-    CacheLock lock = CacheLock.acquire(layout.lockFile(), waiter, lockTimeout);
+    return openLocked(layout, CacheLock.acquire(layout.lockFile(), waiter, lockTimeout), clock);
+  }
+
+  /** Opens the cache whose lock {@code lock} this process holds; releases the lock if that fails. */
+  static NodeCache openLocked(CacheLayout layout, CacheLock lock, Clock clock) throws IOException {
     IndexDatabase rocks = null;
     try {
       // Before the index opens: a pull that failed because the disk filled leaves its downloads
@@ -176,11 +185,20 @@ public final class NodeCache implements AutoCloseable {
       rocks = CacheIndex.open(layout.indexDir());
       ObjectTable objects = ObjectTable.load(rocks, layout.objects());
       NodeCache cache = new NodeCache(layout, lock, rocks, objects, clock);
-      if (objects.takeCleanClose()) {
+      boolean orderly = objects.takeCleanClose();
+      if (!cache.files.formatCurrent()) {
+        // A cache from before the index could be rebuilt: its manifests, pins and tags get their
+        // files now, before anything treats the files as the truth.
+        cache.recordReconciler().migrate();
+      }
+      if (orderly) {
         CacheReconciler.emptyTmp(layout, keepVerified); // safe: whoever wrote there is gone, we hold the lock
       } else {
+        // A crash, or an index that lost its tail (a damaged WAL is cut at the damage): the files
+        // say what the index must hold.
         ObjectReconciliation r = CacheReconciler.run(layout, objects, false);
-        if (!r.missingFiles().isEmpty()) {
+        IndexRepairs records = cache.recordReconciler().run(false);
+        if (!r.missingFiles().isEmpty() || !records.clean()) {
           cache.closureChecks.revokeIncomplete();
         }
       }
@@ -209,6 +227,10 @@ public final class NodeCache implements AutoCloseable {
 
   /** Free space below which {@link #open} deletes verified downloads instead of keeping them. */
   static final long KEEP_DOWNLOADS_MIN_FREE_BYTES = 64L << 20;
+
+  private RecordReconciler recordReconciler() {
+    return new RecordReconciler(files, closures, tags, objects, clock.millis());
+  }
 
   private void dropVerifiedDownloadsAlreadyIndexed() throws IOException {
     for (var e : CacheReconciler.verifiedDownloads(layout).entrySet()) {
@@ -242,6 +264,21 @@ public final class NodeCache implements AutoCloseable {
     Path kept = layout.newVerifiedTempPath(expected);
     Files.move(download, kept, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     return kept;
+  }
+
+  /**
+   * Rebuilds the index from the files it is derived from: re-verifies every stored manifest and
+   * every signed tag against {@code trust} (what fails goes to {@code quarantine/}), moves the old
+   * index aside (never deletes it), and opens a new one, which indexes the object files, the
+   * manifests, pins and tags. Details in {@link IndexRebuild}. Takes the cache lock like {@link
+   * #open}, and works when the old index cannot even be opened.
+   */
+  public static RebuildReport rebuildIndex(Path root, Waiter waiter, Duration lockTimeout, TrustedKeys trust)
+      throws IOException {
+    CacheLayout layout = CacheLayout.at(root);
+    layout.create();
+    CacheLock lock = CacheLock.acquire(layout.lockFile(), waiter, lockTimeout);
+    return IndexRebuild.run(layout, lock, trust, Clock.systemUTC());
   }
 
   /** Opens an existing cache for queries only: no lock, no waiting, the index as of now. */
@@ -307,6 +344,7 @@ public final class NodeCache implements AutoCloseable {
     requireWritable("store a manifest");
     StoredManifests.parseNamed(manifest, signedEnvelope);
     withLock(maintenance.readLock(), () -> {
+      files.writeManifest(manifest, signedEnvelope); // the file first: it is what a rebuilt index keeps
       closures.putManifest(manifest, signedEnvelope, clock.millis());
       return null;
     });
@@ -322,6 +360,7 @@ public final class NodeCache implements AutoCloseable {
     Digest digest = envelope.manifestDigest();
     byte[] bytes = envelope.toBytes();
     withLock(maintenance.readLock(), () -> {
+      files.writeManifest(digest, bytes);
       closures.putManifest(digest, bytes, clock.millis());
       return null;
     });
@@ -395,11 +434,16 @@ public final class NodeCache implements AutoCloseable {
   /** Keeps the closure's objects through every {@link #gc}; the manifest must be stored. */
   public void pin(Digest manifest) throws IOException {
     requireWritable("pin");
+    if (closures.state(manifest).isEmpty() && closures.manifest(manifest).isEmpty()) {
+      throw new IllegalStateException("manifest " + manifest + " is not in this cache; pull it first");
+    }
+    files.pin(manifest);
     closures.update(manifest, true, s -> s.withPinned(true));
   }
 
   public void unpin(Digest manifest) throws IOException {
     requireWritable("unpin");
+    files.unpin(manifest);
     closures.update(manifest, true, s -> s.withPinned(false));
   }
 
@@ -446,11 +490,12 @@ public final class NodeCache implements AutoCloseable {
     requireWritable("fsck");
     return withLock(maintenance.writeLock(), () -> {
       ObjectReconciliation r = CacheReconciler.run(layout, objects, true);
+      IndexRepairs records = recordReconciler().run(true);
       List<Digest> incomplete = closureChecks.revokeIncomplete();
       List<Digest> lost = new ArrayList<>(r.corrupt());
       lost.addAll(r.missingFiles());
       return new FsckReport(r.objectsChecked(), r.corrupt(), r.missingFiles(), r.filesIndexed(),
-          r.quarantined(), incomplete, closureChecks.neededOf(lost));
+          r.quarantined(), incomplete, closureChecks.neededOf(lost), records);
     });
   }
 
@@ -468,7 +513,7 @@ public final class NodeCache implements AutoCloseable {
       throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
     }
     Set<Digest> protectedSet = Set.copyOf(inUse);
-    return withLock(maintenance.writeLock(), () -> new CacheGc(rocks, layout, objects, closures, clock)
+    return withLock(maintenance.writeLock(), () -> new CacheGc(rocks, layout, objects, closures, files, clock)
         .run(maxBytes, protectedSet));
   }
 

@@ -22,11 +22,14 @@ import org.closurecache.store.index.Writes;
 final class TagTable {
   private final IndexDatabase db;
   private final Family tags;
+  private final RecordFiles files;
   private final Object writes = new Object();
 
-  TagTable(IndexDatabase db) {
+  /** The table of {@code db}; with {@code files} (a writer), every accepted tag is also kept as a file. */
+  TagTable(IndexDatabase db, RecordFiles files) {
     this.db = db;
     this.tags = db.family(CacheIndex.TAGS);
+    this.files = files;
   }
 
   Optional<TagEntry> get(String name) throws IOException {
@@ -57,8 +60,24 @@ final class TagTable {
           return;
         }
       }
-      db.put(tags, key, CacheCodec.encode(new TagEntry(revision, manifest, signed)), Writes.SYNCED);
+      TagEntry entry = new TagEntry(revision, manifest, signed);
+      files.writeTag(name, entry); // the file first: it is what a rebuilt index keeps
+      db.put(tags, key, CacheCodec.encode(entry), Writes.SYNCED);
     }
+  }
+
+  /** Sets the entry as it is, without the rollback check: for making the index agree with the files. */
+  void restore(String name, TagEntry entry) throws IOException {
+    synchronized (writes) {
+      db.put(tags, Keys.tag(name), CacheCodec.encode(entry), Writes.SYNCED);
+    }
+  }
+
+  /** Every entry by name. */
+  Map<String, TagEntry> all() throws IOException {
+    Map<String, TagEntry> out = new java.util.TreeMap<>();
+    db.scan(tags, new byte[0], (k, v) -> out.put(Keys.tagName(k), CacheCodec.decodeTag(v)));
+    return out;
   }
 
   /** Tag names by the manifest they point at, each list in name order. */

@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.closurecache.client.cache.IndexRepairs;
 import org.closurecache.client.cache.NodeCache;
+import org.closurecache.client.cache.RebuildReport;
 import org.closurecache.client.cache.Staged;
 import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.settings.ClientSettings;
@@ -25,7 +27,7 @@ import picocli.CommandLine.Spec;
 /** {@code cache-client fsck}: re-hash the cache, reconcile, quarantine, and optionally repair. */
 @Command(name = "fsck", mixinStandardHelpOptions = true,
     description = {
-        "Re-hashes every object in the node cache and reconciles the index with the files: corrupt objects are moved to quarantine/ and dropped, missing files dropped, unindexed good files indexed; closures that lost an object are no longer complete. With --repair the lost objects are fetched again from the masters and the closures marked complete again (every incomplete closure in the cache: also those an earlier fsck found damaged, or a pull left unfinished).",
+        "Re-hashes every object in the node cache and reconciles the index with the files it is derived from: corrupt objects are moved to quarantine/ and dropped, missing files dropped, unindexed good files indexed; stored manifests, pins and tags the index lost are restored from manifests/, pins/ and tags/ (a damaged manifest file is quarantined); closures that lost an object are no longer complete. With --rebuild-index the index is first built anew from those files: every stored manifest and signed tag is verified against --trust again (what fails goes to quarantine/), the old index is moved to index.broken-<time> (never deleted); use it when a command reports the index damaged. With --repair the lost objects are fetched again from the masters and the closures marked complete again (every incomplete closure in the cache: also those an earlier fsck found damaged, or a pull left unfinished).",
         "",
         "Exit status 0 when the cache is (now) clean, 1 when problems remain."})
 final class FsckCommand implements Callable<Integer> {
@@ -34,17 +36,30 @@ final class FsckCommand implements Callable<Integer> {
   @Option(names = "--repair", description = "Fetch lost objects again and complete their closures.")
   boolean repair;
 
+  @Option(names = "--rebuild-index", description = "Build the index anew from the object, manifest, pin and tag files first (needs --trust).")
+  boolean rebuildIndex;
+
   @Mixin NodeOptions node;
 
   @Override
   public Integer call() throws Exception {
     ClientSettings settings = node.settings();
     PrintWriter out = spec.commandLine().getOut();
+    if (rebuildIndex) {
+      rebuild(settings, out, spec.commandLine().getErr());
+    }
     try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
       NodeCache.FsckReport r = cache.fsck();
       out.printf("%d objects checked; %d corrupt (quarantined), %d files missing, %d unindexed files indexed;"
               + " %d closures incomplete%n", r.objectsChecked(), r.corrupt().size(), r.missingFiles().size(),
           r.unindexedFilesIndexed(), r.incompleteClosures().size());
+      IndexRepairs x = r.records();
+      if (!x.clean()) {
+        out.printf("index disagreed with the files: %d manifests restored, %d dropped, %d manifest files damaged,"
+            + " %d pins and %d tags fixed%n", x.manifestsRestored(), x.manifestsDropped(),
+            x.damagedManifestFiles().size(), x.pinsFixed(), x.tagsFixed());
+        x.damagedManifestFiles().forEach(d -> out.println("damaged manifest file " + d));
+      }
       r.corrupt().forEach(d -> out.println("corrupt " + d));
       r.missingFiles().forEach(d -> out.println("missing " + d));
       boolean clean = r.refetch().isEmpty() && r.incompleteClosures().isEmpty();
@@ -54,6 +69,19 @@ final class FsckCommand implements Callable<Integer> {
       out.flush();
       return clean ? 0 : 1;
     }
+  }
+
+  private static void rebuild(ClientSettings settings, PrintWriter out, PrintWriter err) throws Exception {
+    RebuildReport r = NodeCache.rebuildIndex(settings.cache(), holder -> {
+      err.println("waiting for " + holder + " to finish with " + settings.cache());
+      err.flush();
+    }, settings.lockTimeout(), NodeOptions.trusted(settings));
+    out.printf("index rebuilt: %d objects, %d manifests (%d complete), %d pins, %d tags%n", r.objects(),
+        r.manifests(), r.complete(), r.pins(), r.tags());
+    r.oldIndex().ifPresent(p -> out.println("old index moved to " + p + "; delete it once the cache works"));
+    r.rejected().forEach(x -> out.println("rejected (quarantined) " + x));
+    r.notRecovered().forEach(x -> out.println("not recovered: " + x));
+    out.flush();
   }
 
   /** The cached manifests, parsed. */

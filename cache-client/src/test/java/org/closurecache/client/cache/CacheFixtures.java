@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,10 @@ import org.closurecache.core.manifest.ManifestCodec;
 import org.closurecache.core.manifest.Reason;
 import org.closurecache.core.sign.Ed25519KeyPair;
 import org.closurecache.core.sign.SignedManifest;
+import org.closurecache.core.sign.SignedTag;
 import org.closurecache.core.sign.Signer;
+import org.closurecache.core.sign.TagRecord;
+import org.closurecache.core.sign.TrustedKeys;
 
 /** Test data: random objects staged the way a pull stages them, and signed closures over them. */
 final class CacheFixtures {
@@ -77,6 +81,17 @@ final class CacheFixtures {
         new Launch(List.of(entry), new TreeMap<>(Map.of()), "/"));
     byte[] envelope = SignedManifest.sign(m, SIGNER).toBytes();
     return new Closure(ManifestCodec.digest(m), envelope, m);
+  }
+
+  /** The keys that trust {@link #closure}'s and {@link #tag}'s signatures. */
+  static TrustedKeys trust() {
+    return TrustedKeys.of(SIGNER.publicKey());
+  }
+
+  /** A signed tag record naming {@code manifest}. */
+  static byte[] tag(String name, long revision, Digest manifest) {
+    return SignedTag.sign(new TagRecord(name, manifest, revision, Instant.parse("2026-12-01T00:00:00Z")), SIGNER)
+        .toBytes();
   }
 
   static Digest digestOf(byte[] bytes) {

@@ -25,6 +25,7 @@ import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
@@ -346,7 +347,10 @@ public final class IndexDatabase implements AutoCloseable {
 
   private IOException translate(String what, RocksDBException e) {
     String m = String.valueOf(e.getMessage());
-    if (m.toLowerCase(Locale.ROOT).contains("corruption")) {
+    // RocksDB's status says Corruption for a bad CURRENT, a bad table magic number, a checksum
+    // mismatch; some paths only say so in the text.
+    boolean corruption = e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption;
+    if (corruption || m.toLowerCase(Locale.ROOT).contains("corrupt")) {
       return corrupt(m, e);
     }
     return new IOException(spec.what() + " " + dir + ": cannot " + what + ": " + m, e);
