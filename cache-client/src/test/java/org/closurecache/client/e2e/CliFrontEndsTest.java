@@ -208,6 +208,30 @@ class CliFrontEndsTest {
   }
 
   @Test
+  void indexDamaged_pullSaysToRebuild_fsckRebuildIndexRestoresIt_andThePullAfterFetchesNothing() throws Exception {
+    String t = publish("true", "/bin/true");
+    ok("pull", "true");
+    ok("pin", "true");
+    Files.writeString(cache.resolve("index/CURRENT"), "not a manifest name\n");
+
+    Node.Run broken = run("pull", "true");
+    assertEquals(1, broken.status(), broken.err() + broken.out());
+    assertEquals(1, broken.err().strip().lines().count(), broken.err());
+    assertTrue(broken.err().contains("is damaged") && broken.err().contains("fsck --rebuild-index"), broken.err());
+
+    Node.Run rebuild = run("fsck", "--rebuild-index");
+    assertEquals(0, rebuild.status(), rebuild.err() + rebuild.out());
+    assertTrue(rebuild.out().contains("1 manifests (1 complete), 1 pins, 1 tags"), rebuild.out());
+    assertTrue(rebuild.out().contains("old index moved to " + cache.resolve("index.broken-")), rebuild.out());
+
+    Node.Run again = ok("pull", "--json", "true");
+    JsonNode r = CanonicalJson.parse(again.out().strip().getBytes(StandardCharsets.UTF_8), 1 << 20, "pull").get(0);
+    assertEquals(0, r.get("fetched").intValue(), again.out());
+    assertTrue(closure(t).get("pinned").booleanValue());
+    assertTrue(closure(t).get("complete").booleanValue());
+  }
+
+  @Test
   void fsckThenFsckRepair_stillRepairs() throws Exception {
     String t = publish("true", "/bin/true");
     ok("pull", "true");
