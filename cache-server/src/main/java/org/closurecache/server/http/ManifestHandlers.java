@@ -85,7 +85,7 @@ final class ManifestHandlers {
         }
         boolean existed = store.index().manifest(digest).isPresent();
         if (!existed) {
-          store.index().putManifest(digest, bytes);
+          store.putManifest(digest, bytes);
         }
         ObjectNode ok = CanonicalJson.object();
         ok.put("digest", digest.toString());

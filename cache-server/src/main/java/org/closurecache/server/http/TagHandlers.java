@@ -77,7 +77,7 @@ final class TagHandlers {
         long current;
         try {
           current = store.index().tagRevision(name);
-          store.index().putTag(name, record.revision(), bytes);
+          store.putTag(name, record.revision(), bytes);
         } catch (TagRevisionConflictException e) {
           metrics.rejected("stale-revision");
           ObjectNode err = HttpErrors.body("stale-revision", e.getMessage());

@@ -58,11 +58,14 @@ public final class ObjectStore implements AutoCloseable {
     ALREADY_PRESENT
   }
 
-  /** What {@link #reconcile()} changed. */
+  /**
+   * What {@link #reconcile()} changed; {@code recordsRepaired}: manifests and tag revisions on
+   * which the index and their files disagreed ({@link StoreRecords}).
+   */
   public record Reconciliation(
-      int tempFilesRemoved, int filesIndexed, int entriesDropped, int quarantined) {
+      int tempFilesRemoved, int filesIndexed, int entriesDropped, int quarantined, int recordsRepaired) {
     public Reconciliation {
-      if (tempFilesRemoved < 0 || filesIndexed < 0 || entriesDropped < 0 || quarantined < 0) {
+      if (tempFilesRemoved < 0 || filesIndexed < 0 || entriesDropped < 0 || quarantined < 0 || recordsRepaired < 0) {
         throw new IllegalArgumentException("reconciliation counts must not be negative");
       }
     }
@@ -74,19 +77,26 @@ public final class ObjectStore implements AutoCloseable {
 
   private final StoreLayout layout;
   private final StoreIndex index;
+  private final StoreFiles files;
   private final long maxObjectSize;
   private final Clock clock;
   /** Read side: puts. Write side: reconcile, which deletes whatever is in tmp/. */
   private final ReentrantReadWriteLock putsVsReconcile = new ReentrantReadWriteLock();
   private final Reconciliation startupReconciliation;
 
-  private ObjectStore(StoreLayout layout, StoreIndex index, long maxObjectSize, Clock clock)
+  private ObjectStore(StoreLayout layout, StoreIndex index, long maxObjectSize, Clock clock, boolean reconcile)
       throws IOException {
     this.layout = layout;
     this.index = index;
+    this.files = new StoreFiles(layout);
     this.maxObjectSize = maxObjectSize;
     this.clock = clock;
-    this.startupReconciliation = reconcile();
+    if (!files.formatCurrent()) {
+      // A store from before the index could be rebuilt: its manifests and tags get their files
+      // now, before anything treats the files as the truth.
+      new StoreRecords(files, index).migrate();
+    }
+    this.startupReconciliation = reconcile ? reconcile() : new Reconciliation(0, 0, 0, 0, 0);
   }
 
   public static ObjectStore open(Path root, long maxObjectSize) throws IOException {
@@ -95,6 +105,11 @@ public final class ObjectStore implements AutoCloseable {
 
   /** As {@link #open(Path, long)}, with the clock that stamps {@code storedAtMillis}. */
   public static ObjectStore open(Path root, long maxObjectSize, Clock clock) throws IOException {
+    return open(root, maxObjectSize, clock, true);
+  }
+
+  /** As {@link #open(Path, long, Clock)}; without {@code reconcile}, for a check that changes nothing. */
+  static ObjectStore open(Path root, long maxObjectSize, Clock clock, boolean reconcile) throws IOException {
     if (maxObjectSize < 0) {
       throw new IllegalArgumentException("maxObjectSize must not be negative: " + maxObjectSize);
     }
@@ -103,7 +118,7 @@ public final class ObjectStore implements AutoCloseable {
     layout.create();
     StoreIndex index = StoreIndex.open(layout.indexDir(), layout.objects());
     try {
-      return new ObjectStore(layout, index, maxObjectSize, clock);
+      return new ObjectStore(layout, index, maxObjectSize, clock, reconcile);
     } catch (IOException | RuntimeException | Error e) {
       index.close();
       throw e;
@@ -194,6 +209,39 @@ public final class ObjectStore implements AutoCloseable {
         : PutResult.ALREADY_PRESENT;
   }
 
+  /**
+   * Stores a signed manifest envelope (the caller verified it and its objects): its file first,
+   * durably, then the index entry. Storing one that is stored already is a no-op.
+   */
+  public void putManifest(Digest manifest, byte[] envelope) throws IOException {
+    putsVsReconcile.readLock().lock();
+    try {
+      files.writeManifest(manifest, envelope);
+      index.putManifest(manifest, envelope);
+    } finally {
+      putsVsReconcile.readLock().unlock();
+    }
+  }
+
+  /**
+   * Makes {@code signedTag} the tag's current value: iff {@code revision} is above the current
+   * one, its file is written (durably), then the index (see {@link StoreIndex#putTag}).
+   *
+   * @throws TagRevisionConflictException if it is not (a replay or rollback)
+   */
+  public void putTag(String name, long revision, byte[] signedTag) throws IOException {
+    putsVsReconcile.readLock().lock();
+    try {
+      index.tags().put(name, revision, signedTag, () -> files.writeTag(name, revision, signedTag));
+    } finally {
+      putsVsReconcile.readLock().unlock();
+    }
+  }
+
+  StoreFiles files() {
+    return files;
+  }
+
   /** True if the index has an entry and the file exists. */
   public boolean contains(Digest d) throws IOException {
     return index.object(d).isPresent() && Files.isRegularFile(layout.objectPath(d));
@@ -246,7 +294,10 @@ public final class ObjectStore implements AutoCloseable {
       int tempFiles = emptyTmp();
       ObjectReconciliation r =
           ObjectReconciler.run(index.objects(), layout.quarantineDir(), StoredAt.MODIFICATION_TIME, false);
-      return new Reconciliation(tempFiles, r.filesIndexed(), r.missingFiles().size(), r.quarantined());
+      StoreRecords.Result records = new StoreRecords(files, index).run(false, true);
+      return new Reconciliation(tempFiles, r.filesIndexed(), r.missingFiles().size(), r.quarantined(),
+          records.manifestsRestored() + records.manifestsDropped() + records.damagedManifestFiles().size()
+              + records.tagRevisionsFixed());
     } finally {
       putsVsReconcile.writeLock().unlock();
     }

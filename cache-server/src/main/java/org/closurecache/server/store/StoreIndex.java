@@ -170,6 +170,25 @@ public final class StoreIndex implements AutoCloseable {
     tagTable.put(name, revision, signedTag);
   }
 
+  /** The tag table, for the store's own file-then-index writes and reconciliation. */
+  TagTable tags() {
+    return tagTable;
+  }
+
+  /** Removes manifest entries (their files are gone). */
+  void deleteManifests(java.util.Collection<Digest> digests) throws IOException {
+    org.closurecache.store.index.IndexBatch batch = new org.closurecache.store.index.IndexBatch();
+    digests.forEach(d -> batch.delete(manifests, Keys.digest(d)));
+    db.write(batch, Writes.SYNCED);
+  }
+
+  /** The digests of the stored manifests, without reading their envelopes' bytes into a list. */
+  java.util.Set<Digest> manifestDigests() throws IOException {
+    java.util.Set<Digest> out = new java.util.TreeSet<>();
+    db.scan(manifests, new byte[0], (k, v) -> out.add(Keys.digest(k, MANIFESTS)));
+    return out;
+  }
+
   /** Every value the tag has had, oldest revision first. */
   public List<byte[]> tagHistory(String name) throws IOException {
     return tagTable.history(name);

@@ -66,6 +66,11 @@ final class TagTable {
    * @throws TagRevisionConflictException if it is not (a replay or rollback)
    */
   void put(String name, long revision, byte[] signedTag) throws IOException {
+    put(name, revision, signedTag, () -> {});
+  }
+
+  /** As {@link #put(String, long, byte[])}, running {@code beforeCommit} after the check, before the write. */
+  void put(String name, long revision, byte[] signedTag, BeforeCommit beforeCommit) throws IOException {
     if (revision <= 0) {
       throw new IllegalArgumentException("tag revision must be positive, got " + revision);
     }
@@ -75,10 +80,44 @@ final class TagTable {
       if (revision <= current) {
         throw new TagRevisionConflictException(name, current, revision);
       }
+      beforeCommit.run();
       db.write(new IndexBatch()
           .put(tags, key, signedTag)
           .put(tagHistory, historyKey(name, revision), signedTag), Writes.SYNCED);
     }
+  }
+
+  /**
+   * Sets one history entry as it is, without the revision check, and makes it current if no
+   * higher revision is known: for making the index agree with the tag files.
+   */
+  void restore(String name, long revision, byte[] signedTag) throws IOException {
+    synchronized (writes) {
+      IndexBatch batch = new IndexBatch().put(tagHistory, historyKey(name, revision), signedTag);
+      if (revision >= revision(name)) {
+        batch.put(tags, Keys.tag(name), signedTag);
+      }
+      db.write(batch, Writes.SYNCED);
+    }
+  }
+
+  /** Every tag's history: name → revision → signed record. */
+  java.util.Map<String, java.util.TreeMap<Long, byte[]>> all() throws IOException {
+    java.util.Map<String, java.util.TreeMap<Long, byte[]>> out = new java.util.TreeMap<>();
+    db.scan(tagHistory, new byte[0], (k, v) -> {
+      if (k.length < Long.BYTES + 2 || k[k.length - Long.BYTES - 1] != 0) {
+        throw new org.closurecache.store.index.CorruptEntryException("tag_history key of " + k.length + " bytes");
+      }
+      String name = Keys.tagName(Arrays.copyOf(k, k.length - Long.BYTES - 1));
+      out.computeIfAbsent(name, n -> new java.util.TreeMap<>()).put(revisionOf(k), v);
+    });
+    return out;
+  }
+
+  /** Runs between the revision check and the index write of a tag. */
+  @FunctionalInterface
+  interface BeforeCommit {
+    void run() throws IOException;
   }
 
   /** Every value the tag has had, oldest revision first. */

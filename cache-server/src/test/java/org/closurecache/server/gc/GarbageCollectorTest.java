@@ -56,7 +56,7 @@ class GarbageCollectorTest {
     Manifest m = new Manifest(Manifest.SCHEMA, "x86_64-linux-gnu", "test", new EntryPoint("/bin/x", d),
         Optional.empty(), List.of(), files, new TreeMap<>(), new Launch(List.of("/bin/x"), new TreeMap<>(), "/"));
     SignedManifest signed = SignedManifest.sign(m, SIGNER);
-    store.index().putManifest(signed.manifestDigest(), signed.toBytes());
+    store.putManifest(signed.manifestDigest(), signed.toBytes());
   }
 
   @Test
@@ -101,7 +101,7 @@ class GarbageCollectorTest {
       assertEquals(2, store.index().objectCount());
     }
     try (ObjectStore reopened = ObjectStore.open(root, 1 << 20)) {
-      assertEquals(new ObjectStore.Reconciliation(0, 0, 0, 0), reopened.startupReconciliation(),
+      assertEquals(new ObjectStore.Reconciliation(0, 0, 0, 0, 0), reopened.startupReconciliation(),
           "index and files agree after collection");
     }
   }

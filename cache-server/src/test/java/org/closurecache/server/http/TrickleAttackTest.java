@@ -84,9 +84,9 @@ class TrickleAttackTest {
     byte[] content = "#!/bin/true\n".getBytes();
     f.server.store().put(Digest.of(content), new ByteArrayInputStream(content), content.length);
     SignedManifest signed = SignedManifest.sign(ServerFixture.manifestOf(content), f.signer);
-    f.server.store().index().putManifest(signed.manifestDigest(), signed.toBytes());
+    f.server.store().putManifest(signed.manifestDigest(), signed.toBytes());
     TagRecord tag = TagRecord.first("python", signed.manifestDigest(), Instant.parse("2026-12-01T00:00:00Z"));
-    f.server.store().index().putTag("python", 1, SignedTag.sign(tag, f.signer).toBytes());
+    f.server.store().putTag("python", 1, SignedTag.sign(tag, f.signer).toBytes());
     tagGet = "GET /v1/tags/python HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     manifestGet = "GET /v1/manifests/" + signed.manifestDigest() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
     for (int i = 0; i < 200; i++) { // warm up: the JIT is not what is measured

@@ -43,7 +43,7 @@ class ObjectStoreReconcileTest {
     Files.write(layout.objectsDir().resolve("README"), new byte[] {3});
 
     try (ObjectStore store = ObjectStore.open(root, 1 << 20)) {
-      assertEquals(new Reconciliation(2, 1, 1, 3), store.startupReconciliation());
+      assertEquals(new Reconciliation(2, 1, 1, 3, 0), store.startupReconciliation());
 
       assertTrue(store.contains(unindexed));
       assertEquals(unindexedBytes.length, store.index().object(unindexed).orElseThrow().size());
@@ -58,7 +58,7 @@ class ObjectStoreReconcileTest {
       assertTrue(Files.exists(layout.quarantineDir().resolve("README")));
 
       // A second pass finds nothing left to do.
-      assertEquals(new Reconciliation(0, 0, 0, 0), store.reconcile());
+      assertEquals(new Reconciliation(0, 0, 0, 0, 0), store.reconcile());
     }
   }
 

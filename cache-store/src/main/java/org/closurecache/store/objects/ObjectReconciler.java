@@ -43,18 +43,21 @@ public final class ObjectReconciler {
   private final Quarantine quarantine;
   private final StoredAt storedAt;
   private final boolean rehash;
+  private final boolean repair;
+  private int strays;
   private int checked;
   private int indexed;
   private int sizesFixed;
   private final List<Digest> corrupt = new ArrayList<>();
   private final List<Digest> missingFiles = new ArrayList<>();
 
-  private ObjectReconciler(ObjectTable table, Path quarantineDir, StoredAt storedAt, boolean rehash) {
+  private ObjectReconciler(ObjectTable table, Path quarantineDir, StoredAt storedAt, boolean rehash, boolean repair) {
     this.table = table;
     this.layout = table.layout();
     this.quarantine = new Quarantine(layout.dir(), quarantineDir);
     this.storedAt = storedAt;
     this.rehash = rehash;
+    this.repair = repair;
   }
 
   /**
@@ -65,7 +68,16 @@ public final class ObjectReconciler {
    */
   public static ObjectReconciliation run(ObjectTable table, Path quarantineDir, StoredAt storedAt, boolean rehash)
       throws IOException {
-    return new ObjectReconciler(table, quarantineDir, storedAt, rehash).run();
+    return run(table, quarantineDir, storedAt, rehash, true);
+  }
+
+  /**
+   * As {@link #run(ObjectTable, Path, StoredAt, boolean)}; without {@code repair} nothing is moved,
+   * indexed or dropped, and the result says what a repairing run would do.
+   */
+  public static ObjectReconciliation run(ObjectTable table, Path quarantineDir, StoredAt storedAt, boolean rehash,
+      boolean repair) throws IOException {
+    return new ObjectReconciler(table, quarantineDir, storedAt, rehash, repair).run();
   }
 
   private ObjectReconciliation run() throws IOException {
@@ -75,14 +87,14 @@ public final class ObjectReconciler {
       if (ObjectLayout.SHARD.matcher(name).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         shards.add(name);
       } else {
-        quarantine.move(p);
+        stray(p);
       }
     }
     for (int i = 0; i < 256; i++) {
       String shard = String.format("%02x", i);
       reconcileShard(shard, shards.contains(shard) ? objectFiles(shard) : Map.of());
     }
-    return new ObjectReconciliation(checked, corrupt, missingFiles, indexed, sizesFixed, quarantine.moved());
+    return new ObjectReconciliation(checked, corrupt, missingFiles, indexed, sizesFixed, strays);
   }
 
   private void reconcileShard(String shard, Map<Digest, Path> files) throws IOException {
@@ -102,7 +114,7 @@ public final class ObjectReconciler {
       if (rehash) {
         checked++;
         if (!hashesTo(f.getValue(), d)) {
-          quarantine.move(f.getValue());
+          stray(f.getValue());
           corrupt.add(d);
           drop.add(d);
           continue;
@@ -117,12 +129,26 @@ public final class ObjectReconciler {
         sizesFixed++;
       }
       if (put.size() >= BATCH) {
-        table.put(put);
-        put.clear();
+        write(put, List.of());
       }
     }
-    table.put(put);
-    table.delete(drop);
+    write(put, drop);
+  }
+
+  private void write(Map<Digest, ObjectEntry> put, List<Digest> drop) throws IOException {
+    if (repair) {
+      table.put(put);
+      table.delete(drop);
+    }
+    put.clear();
+  }
+
+  /** Quarantines {@code p} (or, without repair, only counts it). */
+  private void stray(Path p) throws IOException {
+    strays++;
+    if (repair) {
+      quarantine.move(p);
+    }
   }
 
   private static boolean hashesTo(Path file, Digest expected) throws IOException {
@@ -140,7 +166,7 @@ public final class ObjectReconciler {
           && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
         files.put(Digest.ofHex(name), p);
       } else {
-        quarantine.move(p);
+        stray(p);
       }
     }
     return files;
