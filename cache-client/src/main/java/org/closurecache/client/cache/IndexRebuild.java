@@ -5,8 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,8 +41,6 @@ import org.closurecache.store.objects.ObjectTable;
  * Runs under the cache lock it is given, which it releases.
  */
 final class IndexRebuild {
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-
   private IndexRebuild() {}
 
   static RebuildReport run(CacheLayout layout, CacheLock lock, TrustedKeys trust, Clock clock) throws IOException {
@@ -61,7 +57,7 @@ final class IndexRebuild {
       }
       verifyManifests(layout, files, trust, rejected);
       verifyTags(layout, files, trust, rejected, notRecovered);
-      oldIndex = moveAside(layout, clock);
+      oldIndex = IndexDatabase.setAside(layout.indexDir(), CacheIndex.spec(), clock.instant());
     } catch (IOException | RuntimeException | Error e) {
       lock.release();
       throw e;
@@ -127,16 +123,4 @@ final class IndexRebuild {
     }
   }
 
-  private static Optional<Path> moveAside(CacheLayout layout, Clock clock) throws IOException {
-    Path index = layout.indexDir();
-    if (!Files.exists(index, LinkOption.NOFOLLOW_LINKS)) {
-      return Optional.empty();
-    }
-    Path aside = index.resolveSibling("index.broken-" + STAMP.format(clock.instant()));
-    for (int n = 1; Files.exists(aside, LinkOption.NOFOLLOW_LINKS); n++) {
-      aside = index.resolveSibling("index.broken-" + STAMP.format(clock.instant()) + "." + n);
-    }
-    Files.move(index, aside);
-    return Optional.of(aside);
-  }
 }

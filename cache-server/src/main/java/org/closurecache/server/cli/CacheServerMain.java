@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         "The reference master of closure-cache: a content-addressed HTTP store of the files jobs need, keyed by SHA-256, with signed manifests describing each job's closure.",
         "",
         "Exit status: 0 success, 1 the work failed (reason on stderr), 2 bad usage."},
-    subcommands = {ServeCommand.class, GcCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, GcCommand.class, FsckCommand.class, CommandLine.HelpCommand.class})
 public final class CacheServerMain {
   public static void main(String[] args) {
     System.exit(Cli.run(new CacheServerMain(), args));

@@ -83,6 +83,7 @@ public final class ObjectStore implements AutoCloseable {
   /** Read side: puts. Write side: reconcile, which deletes whatever is in tmp/. */
   private final ReentrantReadWriteLock putsVsReconcile = new ReentrantReadWriteLock();
   private final Reconciliation startupReconciliation;
+  private volatile StoreRecords.Result lastRecords = new StoreRecords.Result(0, 0, java.util.List.of(), 0);
 
   private ObjectStore(StoreLayout layout, StoreIndex index, long maxObjectSize, Clock clock, boolean reconcile)
       throws IOException {
@@ -238,6 +239,11 @@ public final class ObjectStore implements AutoCloseable {
     }
   }
 
+  /** What the last {@link #reconcile()} repaired in the manifest and tag records. */
+  StoreRecords.Result lastRecords() {
+    return lastRecords;
+  }
+
   StoreFiles files() {
     return files;
   }
@@ -295,6 +301,7 @@ public final class ObjectStore implements AutoCloseable {
       ObjectReconciliation r =
           ObjectReconciler.run(index.objects(), layout.quarantineDir(), StoredAt.MODIFICATION_TIME, false);
       StoreRecords.Result records = new StoreRecords(files, index).run(false, true);
+      lastRecords = records;
       return new Reconciliation(tempFiles, r.filesIndexed(), r.missingFiles().size(), r.quarantined(),
           records.manifestsRestored() + records.manifestsDropped() + records.damagedManifestFiles().size()
               + records.tagRevisionsFixed());

@@ -30,12 +30,21 @@ import org.closurecache.core.sign.SignedManifest;
  */
 final class StoreRecords {
   /** What a run found and changed (or, without repair, would change). */
-  record Result(int manifestsRestored, int manifestsDropped, List<Digest> damagedManifestFiles, int tagRevisionsFixed) {
-    Result {
+  public record Result(int manifestsRestored, int manifestsDropped, List<Digest> damagedManifestFiles,
+      int tagRevisionsFixed) {
+    public Result {
       damagedManifestFiles = List.copyOf(damagedManifestFiles);
     }
 
-    boolean clean() {
+    /** Both runs' findings together. */
+    Result plus(Result o) {
+      List<Digest> damaged = new ArrayList<>(damagedManifestFiles);
+      damaged.addAll(o.damagedManifestFiles);
+      return new Result(manifestsRestored + o.manifestsRestored, manifestsDropped + o.manifestsDropped, damaged,
+          tagRevisionsFixed + o.tagRevisionsFixed);
+    }
+
+    public boolean clean() {
       return manifestsRestored == 0 && manifestsDropped == 0 && damagedManifestFiles.isEmpty()
           && tagRevisionsFixed == 0;
     }

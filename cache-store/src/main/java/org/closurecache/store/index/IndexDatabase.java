@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -181,6 +184,32 @@ public final class IndexDatabase implements AutoCloseable {
 
   public Path dir() {
     return dir;
+  }
+
+  /**
+   * Renames a database directory that is to be rebuilt to {@code <name>.broken-<UTC time>} beside
+   * it (never deleting it: an operator may want it), unless it does not exist.
+   *
+   * @throws IndexLockedException if an open instance still holds it
+   */
+  public static Optional<Path> setAside(Path dir, IndexSpec spec, Instant now) throws IOException {
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    try {
+      open(dir, spec, false).close();
+    } catch (IndexLockedException held) {
+      throw held;
+    } catch (IOException damaged) {
+      // that is why it is set aside
+    }
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(now);
+    Path aside = dir.resolveSibling(dir.getFileName() + ".broken-" + stamp);
+    for (int n = 1; Files.exists(aside, LinkOption.NOFOLLOW_LINKS); n++) {
+      aside = dir.resolveSibling(dir.getFileName() + ".broken-" + stamp + "." + n);
+    }
+    Files.move(dir, aside);
+    return Optional.of(aside);
   }
 
   public boolean readOnly() {
