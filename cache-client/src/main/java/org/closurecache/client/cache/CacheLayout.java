@@ -27,7 +27,14 @@ import org.closurecache.store.objects.ObjectLayout;
  *   tmp/verified-&lt;64 hex&gt;-&lt;random&gt;   a download that hashed to &lt;hex&gt; but is not committed
  *                          yet; kept across a crash for the next pull to hash again and commit
  *   index/                 the RocksDB database (objects, manifests, closures, tags, counters)
- *                          (mode 0700, its LOCK 0600)
+ *                          (mode 0700, its LOCK 0600); derived from the files around it: it can
+ *                          be rebuilt from them (NodeCache.rebuildIndex)
+ *   manifests/ab/&lt;64 hex&gt; the stored signed envelopes, as received (0444)
+ *   pins/&lt;64 hex&gt;         one empty file per pinned manifest
+ *   tags/&lt;64 hex&gt;         per accepted tag (named by the SHA-256 of its name): the name, the
+ *                          highest revision accepted, its manifest and signed record
+ *   format                 "2" once the files above are kept; a cache without it is migrated
+ *   index.broken-&lt;time&gt;   an index a rebuild set aside; the operator deletes it
  *   lock                   held with an exclusive file lock by the one writing process; holds its
  *                          pid (mode 0600)
  *   quarantine/            files taken out of objects/ (corrupt or misplaced); never deleted (0700)
