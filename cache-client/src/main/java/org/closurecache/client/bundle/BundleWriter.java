@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -14,10 +14,12 @@ import org.closurecache.client.cache.NodeCache;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.sign.SignedManifest;
+import org.closurecache.store.fs.AtomicPublish;
 
 /**
  * Writes a {@link Bundle} of one complete closure from the node cache: to a temporary file next to
- * the target, renamed into place when whole, so a failed export leaves no partial bundle. A
+ * the target, synced and renamed into place when whole ({@link AtomicPublish}), so a failed export
+ * leaves no partial bundle. A
  * target ending in {@code .gz} is gzipped. Not thread-safe.
  */
 public final class BundleWriter {
@@ -33,11 +35,12 @@ public final class BundleWriter {
     }
     byte[] envelope = cache.manifest(manifest).orElseThrow();
     Manifest m = SignedManifest.storedManifest(envelope);
-    Path parent = target.toAbsolutePath().getParent();
-    Path temp = Files.createTempFile(parent, ".export-", ".tmp");
-    long bytes = 0;
-    try {
-      try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
+    Path absolute = target.toAbsolutePath();
+    long[] bytes = {0};
+    // Whole or not at all, and durable before it has its name: a bundle is carried away on a
+    // disk, and a power cut must not leave a truncated one that looks finished.
+    AtomicPublish.write(absolute, absolute.getParent(), true, PosixFilePermissions.fromString("rw-r--r--"), raw -> {
+      try (OutputStream file = new BufferedOutputStream(raw, 1 << 16);
           OutputStream maybeGzip = target.toString().endsWith(".gz") ? new GZIPOutputStream(file, 1 << 16) : file;
           TarArchiveOutputStream tar = new TarArchiveOutputStream(maybeGzip)) {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -56,20 +59,12 @@ public final class BundleWriter {
           tar.putArchiveEntry(entry);
           Files.copy(object, tar);
           tar.closeArchiveEntry();
-          bytes += size;
+          bytes[0] += size;
         }
         tar.finish();
       }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (IOException | RuntimeException e) {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-    return new Result(manifest, m.objectDigests().size(), bytes);
+    });
+    return new Result(manifest, m.objectDigests().size(), bytes[0]);
   }
 
   private static void put(TarArchiveOutputStream tar, String name, byte[] content) throws IOException {

@@ -1,5 +1,6 @@
 package org.closurecache.store.fs;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -56,13 +57,33 @@ public final class AtomicPublish {
    *     it is and {@link Outcome#ALREADY_PRESENT} returned (for content-addressed names)
    */
   public static Outcome write(Path target, Path tempDir, boolean replace, Content content) throws IOException {
-    Path temp = Files.createTempFile(tempDir, "publish-", ".tmp");
+    return write(target, tempDir, replace, READ_ONLY, content);
+  }
+
+  /**
+   * As {@link #write(Path, Path, boolean, Content)}, giving the file {@code mode} instead of 0444.
+   * The callback may close the stream it is given (a tar or gzip stream over it does): that only
+   * flushes it; the file is synced and closed here.
+   */
+  public static Outcome write(Path target, Path tempDir, boolean replace, Set<PosixFilePermission> mode,
+      Content content) throws IOException {
+    Path temp = Files.createTempFile(tempDir, "." + target.getFileName() + ".", ".tmp");
     try {
       try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        OutputStream out = Channels.newOutputStream(channel);
+        OutputStream out = new FilterOutputStream(Channels.newOutputStream(channel)) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            this.out.write(b, off, len);
+          }
+
+          @Override
+          public void close() throws IOException {
+            flush();
+          }
+        };
         content.writeTo(out);
         out.flush();
-        Files.setPosixFilePermissions(temp, READ_ONLY);
+        Files.setPosixFilePermissions(temp, mode);
         channel.force(true);
       }
       Set<Path> touched = new LinkedHashSet<>();
