@@ -25,6 +25,7 @@ import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBufferManager;
 import org.rocksdb.WriteOptions;
@@ -217,6 +218,13 @@ public final class IndexDatabase implements AutoCloseable {
         List<byte[]> chunk = keys.subList(from, Math.min(keys.size(), from + MULTI_GET_BATCH));
         values.addAll(db.multiGetAsList(Collections.nCopies(chunk.size(), h), chunk));
       }
+      // multiGetAsList answers null for a key it could not read as for an absent one; a get tells
+      // them apart (it throws on damage) and is cheap where the key is absent (bloom filter).
+      for (int i = 0; i < values.size(); i++) {
+        if (values.get(i) == null) {
+          values.set(i, db.get(h, keys.get(i)));
+        }
+      }
       return values;
     });
   }
@@ -346,7 +354,9 @@ public final class IndexDatabase implements AutoCloseable {
 
   private IOException translate(String what, RocksDBException e) {
     String m = String.valueOf(e.getMessage());
-    if (m.toLowerCase(Locale.ROOT).contains("corruption")) {
+    // The message is the status's state only ("block checksum mismatch: ..."), without the
+    // "Corruption:" of its code: ask the status.
+    if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption) {
       return corrupt(m, e);
     }
     return new IOException(spec.what() + " " + dir + ": cannot " + what + ": " + m, e);

@@ -129,7 +129,8 @@ class IndexDatabaseTest {
       }, "closer");
       closer.start();
       // Wait until the closer is parked on the lifecycle lock: then close() has been called and is waiting.
-      awaitCondition(() -> LockSupport.getBlocker(closer) != null, "closer to block on the lock");
+      awaitCondition(() -> closeReturned.get() || LockSupport.getBlocker(closer) != null,
+          "close() to return or block on the lock");
       assertFalse(closeReturned.get(), "close() returned while a visitor was still running");
       assertTrue(closer.isAlive());
 
