@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,6 +154,22 @@ class IndexDatabaseTest {
     assertTrue(e.getMessage().contains(TestIndexes.LOCKED_ADVICE), e.getMessage());
     assertTrue(e.getMessage().contains(dir.toAbsolutePath().normalize().toString()), e.getMessage());
     assertEquals(dir.toAbsolutePath().normalize(), e.indexDir());
+  }
+
+  @Test
+  void open_leavesTheLockFileReadableByItsOwnerOnly() throws IOException {
+    open().close();
+    Files.setAttribute(dir.resolve("LOCK"), "unix:mode", 0644); // as RocksDB makes it under a 022 umask
+    open();
+    assertEquals(0600, (Integer) Files.getAttribute(dir.resolve("LOCK"), "unix:mode") & 0777);
+  }
+
+  @Test
+  void openReadOnly_ofADirectoryWithNoDatabase_isAnIOExceptionNamingIt_notCorruption() {
+    Path none = dir.resolve("none");
+    IOException e = assertThrows(IOException.class, () -> IndexDatabase.openReadOnly(none, TestIndexes.SPEC));
+    assertFalse(e instanceof IndexCorruptException, e.toString());
+    assertTrue(e.getMessage().contains(none.toString()), e.getMessage());
   }
 
   @Test
