@@ -15,6 +15,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.store.ChildJvm;
 import org.closurecache.store.index.IndexDatabase;
 import org.closurecache.store.index.TestIndexes;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.closurecache.store.objects;
+package org.closurecache.store;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,8 +11,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A test main class run in its own JVM with this test run's class path, its stdout lines collected. */
-final class ChildJvm implements AutoCloseable {
-  final Process process;
+public final class ChildJvm implements AutoCloseable {
+  public final Process process;
   private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final Thread reader;
 
@@ -32,7 +32,7 @@ final class ChildJvm implements AutoCloseable {
     reader.start();
   }
 
-  static ChildJvm start(Class<?> main, Path stderr, String... args) throws IOException {
+  public static ChildJvm start(Class<?> main, Path stderr, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main.getName()));
     command.addAll(List.of(args));
@@ -42,7 +42,7 @@ final class ChildJvm implements AutoCloseable {
   }
 
   /** Waits for the line {@code expected}; fails if the child dies or the time runs out first. */
-  void awaitLine(String expected, long seconds) throws InterruptedException {
+  public void awaitLine(String expected, long seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() < deadline) {
       String line = lines.poll(100, TimeUnit.MILLISECONDS);
@@ -57,8 +57,14 @@ final class ChildJvm implements AutoCloseable {
         + seconds + " s (alive: " + process.isAlive() + ")");
   }
 
+  /** Writes one empty line to the child's stdin. */
+  public void sendLine() throws IOException {
+    process.getOutputStream().write('\n');
+    process.getOutputStream().flush();
+  }
+
   /** SIGKILL (no shutdown hooks, no close), then every line the child printed before it died. */
-  List<String> kill9() throws InterruptedException {
+  public List<String> kill9() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(10, TimeUnit.SECONDS)) {
       throw new AssertionError("child " + process.pid() + " did not die");
