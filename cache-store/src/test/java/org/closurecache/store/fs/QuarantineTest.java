@@ -54,6 +54,23 @@ class QuarantineTest {
   }
 
   @Test
+  void move_whenADirectoryOfThePathIsTakenByAFileInQuarantine_usesASuffixedDirectory() throws IOException {
+    Path objects = Files.createDirectories(dir.resolve("objects"));
+    Quarantine q = new Quarantine(objects, dir.resolve("quarantine"));
+    q.move(Files.write(objects.resolve("ab"), utf8("a file named like a shard")));
+    Files.createDirectories(objects.resolve("ab/cd"));
+    Path stray = Files.write(objects.resolve("ab/cd/junk"), utf8("junk"));
+
+    Path moved = q.move(stray);
+
+    assertEquals(dir.resolve("quarantine/ab.1/cd/junk"), moved);
+    assertArrayEquals(utf8("junk"), Files.readAllBytes(moved));
+    assertArrayEquals(utf8("a file named like a shard"), Files.readAllBytes(dir.resolve("quarantine/ab")));
+    assertEquals(dir.resolve("quarantine/ab.1/cd/junk.1"),
+        q.move(Files.write(objects.resolve("ab/cd/junk"), utf8("again"))), "later ones join the same directory");
+  }
+
+  @Test
   void move_ofASymlinkOrADirectory_movesItWhole_withoutFollowing() throws IOException {
     Path objects = Files.createDirectories(dir.resolve("objects"));
     Path target = Files.write(dir.resolve("target"), utf8("target"));

@@ -27,7 +27,8 @@ class IndexDatabaseLockTest {
     try (ChildJvm child = ChildJvm.start(IndexHolderMain.class, dir.resolve("child.err"), index.toString())) {
       child.awaitLine("open", 30);
 
-      IndexLockedException e = assertThrows(IndexLockedException.class, () -> IndexDatabase.open(index, TestIndexes.SPEC));
+      IndexLockedException e =
+          assertThrows(IndexLockedException.class, () -> IndexDatabase.open(index, TestIndexes.SPEC));
       assertTrue(e.getMessage().contains(TestIndexes.LOCKED_ADVICE), e.getMessage());
       assertEquals(index.toAbsolutePath().normalize(), e.indexDir());
       try (IndexDatabase reader = IndexDatabase.openReadOnly(index, TestIndexes.SPEC)) {

@@ -108,6 +108,23 @@ class ObjectReconcilerTest {
   }
 
   @Test
+  void aStrayInAShard_whoseNameWasTakenInQuarantineByAStrayFile_isStillQuarantined() throws IOException {
+    Path objects = store.layout.dir();
+    Files.write(objects.resolve("ab"), bytes("a file where the shard directory should be"));
+    assertEquals(1, reconcile(false).quarantined()); // quarantine/ab is now that file
+    Path shard = Files.createDirectories(objects.resolve("ab"));
+    Files.write(shard.resolve("junk"), bytes("a stray in the real shard"));
+
+    ObjectReconciliation r = reconcile(false);
+
+    assertEquals(1, r.quarantined());
+    assertArrayEquals(bytes("a file where the shard directory should be"),
+        Files.readAllBytes(store.quarantine().resolve("ab")));
+    assertArrayEquals(bytes("a stray in the real shard"), Files.readAllBytes(store.quarantine().resolve("ab.1/junk")));
+    assertTrue(reconcile(false).clean());
+  }
+
+  @Test
   void unindexedFiles_areIndexedWithTheirSize_andTheChangeTime_notAnOldModificationTime() throws IOException {
     long before = System.currentTimeMillis();
     Digest d = store.writeFile("unindexed: written, renamed, then the index entry was lost");
