@@ -5,6 +5,7 @@ import static org.closurecache.store.objects.ObjectFixtures.filesUnder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -206,6 +207,24 @@ class ObjectReconcilerTest {
     assertTrue(reconcile(true).clean());
     Files.delete(store.layout.dir());
     assertTrue(reconcile(false).clean(), "no objects/ directory at all is an empty store");
+  }
+
+  @Test
+  void reconcile_whenObjectsIsASymlink_refusesAndKeepsEveryEntry() throws IOException {
+    store.close();
+    Path real = Files.createDirectories(dir.resolve("elsewhere/objects"));
+    Path root = Files.createDirectories(dir.resolve("linked"));
+    Files.createSymbolicLink(root.resolve("objects"), real);
+    store = ObjectFixtures.open(root);
+    Digest d = store.writeFile("an object behind a linked objects/");
+    store.table.put(Map.of(d, new ObjectEntry(35, 1)));
+
+    IOException e = assertThrows(IOException.class, () -> reconcile(false));
+
+    assertTrue(e.getMessage().contains(store.layout.dir().toString()) && e.getMessage().contains("symbolic link"),
+        e.getMessage());
+    assertTrue(store.table.has(d), "the entry is kept: the file is there");
+    assertEquals(1, store.table.count());
   }
 
   @Test
