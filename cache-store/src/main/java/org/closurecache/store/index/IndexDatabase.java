@@ -247,6 +247,13 @@ public final class IndexDatabase implements AutoCloseable {
         List<byte[]> chunk = keys.subList(from, Math.min(keys.size(), from + MULTI_GET_BATCH));
         values.addAll(db.multiGetAsList(Collections.nCopies(chunk.size(), h), chunk));
       }
+      // multiGetAsList answers null for a key it could not read as for an absent one; a get tells
+      // them apart (it throws on damage) and is cheap where the key is absent (bloom filter).
+      for (int i = 0; i < values.size(); i++) {
+        if (values.get(i) == null) {
+          values.set(i, db.get(h, keys.get(i)));
+        }
+      }
       return values;
     });
   }
@@ -380,6 +387,13 @@ public final class IndexDatabase implements AutoCloseable {
     // mismatch; some paths only say so in the text.
     boolean corruption = e.getStatus() != null && e.getStatus().getCode() == Status.Code.Corruption;
     if (corruption || m.toLowerCase(Locale.ROOT).contains("corrupt")) {
+      return corrupt(m, e);
+    }
+    // A file the MANIFEST names that is gone (a deleted SST, a CURRENT naming a missing MANIFEST)
+    // is an IOError, not Corruption, but to an operator it is the same damage with the same cure.
+    boolean fileGone = e.getStatus() != null && e.getStatus().getCode() == Status.Code.IOError
+        && m.contains("No such file") && Files.isRegularFile(dir.resolve("CURRENT"));
+    if (what.equals("open") && fileGone) {
       return corrupt(m, e);
     }
     return new IOException(spec.what() + " " + dir + ": cannot " + what + ": " + m, e);

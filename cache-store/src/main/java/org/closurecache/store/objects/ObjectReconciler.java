@@ -22,6 +22,8 @@ import org.closurecache.store.fs.Quarantine;
  * shard at a time so memory is bounded by the largest shard, not the store:
  *
  * <ul>
+ *   <li>{@code objects/} itself must be a directory, not a link to one: the run refuses with an
+ *       {@link IOException} instead of dropping every entry;
  *   <li>anything in {@code objects/} that is not a regular file named by its digest in its own
  *       shard directory goes to quarantine (never deleted: an operator may want it);
  *   <li>entries whose file is gone are dropped;
@@ -81,6 +83,13 @@ public final class ObjectReconciler {
   }
 
   private ObjectReconciliation run() throws IOException {
+    Path top = layout.dir();
+    if (Files.exists(top, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(top, LinkOption.NOFOLLOW_LINKS)) {
+      // Listed without following, a linked objects/ looks empty and every entry would be dropped
+      // although has() finds each file through the link.
+      throw new IOException(top + " is a symbolic link or not a directory; the object files must be in a "
+          + "directory of that name (move them there instead of linking)");
+    }
     Set<String> shards = new HashSet<>();
     for (Path p : Directories.list(layout.dir())) {
       String name = p.getFileName().toString();
