@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +20,8 @@ import org.closurecache.store.fs.Quarantine;
 import org.closurecache.store.index.CorruptEntryException;
 import org.closurecache.store.index.Keys;
 import org.closurecache.store.objects.ObjectLayout;
+import org.closurecache.store.records.FormatFile;
+import org.closurecache.store.records.ManifestFiles;
 
 /**
  * The files the node's index is derived from besides the objects: stored manifests ({@code
@@ -35,61 +36,37 @@ import org.closurecache.store.objects.ObjectLayout;
  * (stateless over the file system); the callers serialize writes of one name.
  */
 final class RecordFiles {
-  /** The content of {@code format} for caches that keep these files. */
-  static final String FORMAT = "2";
-
   private final CacheLayout layout;
+  private final ManifestFiles manifests;
 
   RecordFiles(CacheLayout layout) {
     this.layout = layout;
+    this.manifests = new ManifestFiles(layout.manifestsDir(), layout.tmpDir(), quarantine(layout));
   }
 
   boolean formatCurrent() throws IOException {
-    Path f = layout.formatFile();
-    return Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && Files.readString(f).strip().equals(FORMAT);
+    return FormatFile.isCurrent(layout.formatFile());
   }
 
   void markFormatCurrent() throws IOException {
-    AtomicPublish.write(layout.formatFile(), layout.tmpDir(), true, (FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
+    FormatFile.markCurrent(layout.formatFile(), layout.tmpDir());
   }
 
   void writeManifest(Digest d, byte[] envelope) throws IOException {
-    AtomicPublish.write(layout.manifestPath(d), layout.tmpDir(), false, envelope);
+    manifests.write(d, envelope);
   }
 
   Optional<byte[]> readManifest(Digest d) throws IOException {
-    try {
-      return Optional.of(Files.readAllBytes(layout.manifestPath(d)));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
+    return manifests.read(d);
   }
 
   void deleteManifest(Digest d) throws IOException {
-    deleteAndSync(layout.manifestPath(d));
+    manifests.delete(d);
   }
 
   /** The manifest files by digest; anything else under {@code manifests/} is quarantined. */
   Map<Digest, Path> manifestFiles() throws IOException {
-    Map<Digest, Path> out = new TreeMap<>();
-    Quarantine q = quarantine();
-    for (Path shard : Directories.list(layout.manifestsDir())) {
-      String s = shard.getFileName().toString();
-      if (!ObjectLayout.SHARD.matcher(s).matches() || !Files.isDirectory(shard, LinkOption.NOFOLLOW_LINKS)) {
-        q.move(shard);
-        continue;
-      }
-      for (Path f : Directories.list(shard)) {
-        String name = f.getFileName().toString();
-        if (ObjectLayout.HEX.matcher(name).matches() && name.startsWith(s)
-            && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-          out.put(Digest.ofHex(name), f);
-        } else if (!name.startsWith(".")) {
-          q.move(f);
-        }
-      }
-    }
-    return out;
+    return manifests.list();
   }
 
   void pin(Digest d) throws IOException {
@@ -103,7 +80,7 @@ final class RecordFiles {
   /** The pinned manifests; anything else under {@code pins/} is quarantined. */
   Set<Digest> pins() throws IOException {
     Set<Digest> out = new TreeSet<>();
-    Quarantine q = quarantine();
+    Quarantine q = quarantine(layout);
     for (Path f : Directories.list(layout.pinsDir())) {
       String name = f.getFileName().toString();
       if (ObjectLayout.HEX.matcher(name).matches() && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
@@ -126,7 +103,7 @@ final class RecordFiles {
   /** The tag files by name; a file that does not decode, or is not where its name says, is quarantined. */
   Map<String, TagEntry> tags() throws IOException {
     Map<String, TagEntry> out = new TreeMap<>();
-    Quarantine q = quarantine();
+    Quarantine q = quarantine(layout);
     for (Path f : Directories.list(layout.tagsDir())) {
       try {
         if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) || Files.size(f) > 1 << 20) {
@@ -155,11 +132,11 @@ final class RecordFiles {
 
   /** Moves a record file that failed a check aside. */
   void quarantine(Path file) throws IOException {
-    quarantine().move(file);
+    quarantine(layout).move(file);
   }
 
   /** Moves files from under the root to the same relative path under {@code quarantine/}. */
-  private Quarantine quarantine() {
+  private static Quarantine quarantine(CacheLayout layout) {
     return new Quarantine(layout.root(), layout.quarantineDir());
   }
 

@@ -1,10 +1,8 @@
 package org.closurecache.server.store;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +16,8 @@ import org.closurecache.store.fs.AtomicPublish;
 import org.closurecache.store.fs.Directories;
 import org.closurecache.store.fs.Quarantine;
 import org.closurecache.store.objects.ObjectLayout;
+import org.closurecache.store.records.FormatFile;
+import org.closurecache.store.records.ManifestFiles;
 
 /**
  * The files a master's index is derived from besides the objects ({@link StoreLayout}): every
@@ -26,37 +26,34 @@ import org.closurecache.store.objects.ObjectLayout;
  * manifest is named by its digest and a tag revision is never reused. Stateless and thread-safe.
  */
 final class StoreFiles {
-  static final String FORMAT = "2";
   private static final Pattern REVISION = Pattern.compile("[0-9]{20}");
 
   /** One tag revision read back from its file. */
   record TagFile(Path file, TagRecord record, byte[] signed) {}
 
   private final StoreLayout layout;
+  private final ManifestFiles manifests;
 
   StoreFiles(StoreLayout layout) {
     this.layout = layout;
+    this.manifests = new ManifestFiles(layout.manifestsDir(), layout.tmpDir(),
+        new Quarantine(layout.root(), layout.quarantineDir()));
   }
 
   boolean formatCurrent() throws IOException {
-    Path f = layout.formatFile();
-    return Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && Files.readString(f).strip().equals(FORMAT);
+    return FormatFile.isCurrent(layout.formatFile());
   }
 
   void markFormatCurrent() throws IOException {
-    AtomicPublish.write(layout.formatFile(), layout.tmpDir(), true, (FORMAT + "\n").getBytes(StandardCharsets.US_ASCII));
+    FormatFile.markCurrent(layout.formatFile(), layout.tmpDir());
   }
 
   void writeManifest(Digest d, byte[] envelope) throws IOException {
-    AtomicPublish.write(layout.manifestPath(d), layout.tmpDir(), false, envelope);
+    manifests.write(d, envelope);
   }
 
   Optional<byte[]> readManifest(Digest d) throws IOException {
-    try {
-      return Optional.of(Files.readAllBytes(layout.manifestPath(d)));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
+    return manifests.read(d);
   }
 
   void writeTag(String name, long revision, byte[] signed) throws IOException {
@@ -65,25 +62,7 @@ final class StoreFiles {
 
   /** The manifest files by digest; anything else under {@code manifests/} is quarantined. */
   Map<Digest, Path> manifestFiles() throws IOException {
-    Map<Digest, Path> out = new TreeMap<>();
-    Quarantine q = quarantine();
-    for (Path shard : Directories.list(layout.manifestsDir())) {
-      String s = shard.getFileName().toString();
-      if (!ObjectLayout.SHARD.matcher(s).matches() || !Files.isDirectory(shard, LinkOption.NOFOLLOW_LINKS)) {
-        q.move(shard);
-        continue;
-      }
-      for (Path f : Directories.list(shard)) {
-        String name = f.getFileName().toString();
-        if (ObjectLayout.HEX.matcher(name).matches() && name.startsWith(s)
-            && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-          out.put(Digest.ofHex(name), f);
-        } else {
-          q.move(f);
-        }
-      }
-    }
-    return out;
+    return manifests.list();
   }
 
   /**
