@@ -19,7 +19,7 @@ import org.closurecache.store.objects.ObjectReconciliation;
  * @param oldIndex with a rebuild: where the old index was moved
  * @param notRecovered with a rebuild: what the files could not give back
  */
-public record FsckReport(boolean repaired, ObjectReconciliation objects, StoreRecords.Result records,
+public record FsckReport(boolean repaired, ObjectReconciliation objects, RecordRepairs records,
     Map<Digest, Integer> incompleteManifests, List<String> rejected, Optional<Path> oldIndex,
     List<String> notRecovered) {
   public FsckReport {

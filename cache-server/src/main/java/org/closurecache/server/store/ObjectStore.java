@@ -83,7 +83,7 @@ public final class ObjectStore implements AutoCloseable {
   /** Read side: puts. Write side: reconcile, which deletes whatever is in tmp/. */
   private final ReentrantReadWriteLock putsVsReconcile = new ReentrantReadWriteLock();
   private final Reconciliation startupReconciliation;
-  private volatile StoreRecords.Result lastRecords = new StoreRecords.Result(0, 0, java.util.List.of(), 0);
+  private volatile RecordRepairs lastRecords = new RecordRepairs(0, 0, java.util.List.of(), 0);
 
   private ObjectStore(StoreLayout layout, StoreIndex index, long maxObjectSize, Clock clock, boolean reconcile)
       throws IOException {
@@ -240,7 +240,7 @@ public final class ObjectStore implements AutoCloseable {
   }
 
   /** What the last {@link #reconcile()} repaired in the manifest and tag records. */
-  StoreRecords.Result lastRecords() {
+  RecordRepairs lastRecords() {
     return lastRecords;
   }
 
@@ -300,7 +300,7 @@ public final class ObjectStore implements AutoCloseable {
       int tempFiles = emptyTmp();
       ObjectReconciliation r =
           ObjectReconciler.run(index.objects(), layout.quarantineDir(), StoredAt.MODIFICATION_TIME, false);
-      StoreRecords.Result records = new StoreRecords(files, index).run(false, true);
+      RecordRepairs records = new StoreRecords(files, index).run(false, true);
       lastRecords = records;
       return new Reconciliation(tempFiles, r.filesIndexed(), r.missingFiles().size(), r.quarantined(),
           records.manifestsRestored() + records.manifestsDropped() + records.damagedManifestFiles().size()

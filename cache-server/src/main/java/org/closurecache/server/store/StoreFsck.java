@@ -69,7 +69,7 @@ public final class StoreFsck {
     try (ObjectStore store = ObjectStore.open(root, maxObjectSize, clock, repair)) {
       ObjectReconciliation objects = ObjectReconciler.run(store.index().objects(), layout.quarantineDir(),
           StoredAt.MODIFICATION_TIME, true, repair);
-      StoreRecords.Result records = new StoreRecords(store.files(), store.index()).run(true, repair);
+      RecordRepairs records = new StoreRecords(store.files(), store.index()).run(true, repair);
       if (repair) {
         // What the repairing open found counts too: the report says what was wrong before.
         ObjectStore.Reconciliation atOpen = store.startupReconciliation();

@@ -29,27 +29,6 @@ import org.closurecache.core.sign.SignedManifest;
  * excludes writers while it runs.
  */
 final class StoreRecords {
-  /** What a run found and changed (or, without repair, would change). */
-  public record Result(int manifestsRestored, int manifestsDropped, List<Digest> damagedManifestFiles,
-      int tagRevisionsFixed) {
-    public Result {
-      damagedManifestFiles = List.copyOf(damagedManifestFiles);
-    }
-
-    /** Both runs' findings together. */
-    Result plus(Result o) {
-      List<Digest> damaged = new ArrayList<>(damagedManifestFiles);
-      damaged.addAll(o.damagedManifestFiles);
-      return new Result(manifestsRestored + o.manifestsRestored, manifestsDropped + o.manifestsDropped, damaged,
-          tagRevisionsFixed + o.tagRevisionsFixed);
-    }
-
-    public boolean clean() {
-      return manifestsRestored == 0 && manifestsDropped == 0 && damagedManifestFiles.isEmpty()
-          && tagRevisionsFixed == 0;
-    }
-  }
-
   private final StoreFiles files;
   private final StoreIndex index;
 
@@ -69,7 +48,7 @@ final class StoreRecords {
     files.markFormatCurrent();
   }
 
-  Result run(boolean checkFiles, boolean repair) throws IOException {
+  RecordRepairs run(boolean checkFiles, boolean repair) throws IOException {
     Map<Digest, Path> manifestFiles = files.manifestFiles();
     Set<Digest> indexed = index.manifestDigests();
     int restored = 0;
@@ -108,7 +87,7 @@ final class StoreRecords {
     if (repair) {
       index.deleteManifests(drop);
     }
-    return new Result(restored, drop.size(), damaged, reconcileTags(repair));
+    return new RecordRepairs(restored, drop.size(), damaged, reconcileTags(repair));
   }
 
   private int reconcileTags(boolean repair) throws IOException {
