@@ -69,7 +69,7 @@ final class CacheGc {
     Plan plan = before <= maxBytes ? new Plan(List.of(), Set.of(), List.of()) : plan(maxBytes, inUse, before);
 
     for (Digest d : plan.evicted()) {
-      files.deleteManifest(d); // the file first: an index entry without it is dropped at the next check
+      files.manifests().delete(d); // the file first: an index entry without it is dropped at the next check
     }
     closures.remove(plan.evicted());
     // Views go before the objects they link, or unlinking an object would free nothing.

@@ -87,7 +87,7 @@ final class IndexRebuild {
 
   private static void verifyManifests(CacheLayout layout, RecordFiles files, TrustedKeys trust, List<String> rejected)
       throws IOException {
-    for (Map.Entry<Digest, Path> f : files.manifestFiles().entrySet()) {
+    for (Map.Entry<Digest, Path> f : files.manifests().list().entrySet()) {
       Digest d = f.getKey();
       try {
         SignedManifest envelope = SignedManifest.parse(Files.readAllBytes(f.getValue()));

@@ -344,7 +344,7 @@ public final class NodeCache implements AutoCloseable {
     requireWritable("store a manifest");
     StoredManifests.parseNamed(manifest, signedEnvelope);
     withLock(maintenance.readLock(), () -> {
-      files.writeManifest(manifest, signedEnvelope); // the file first: it is what a rebuilt index keeps
+      files.manifests().write(manifest, signedEnvelope); // the file first: it is what a rebuilt index keeps
       closures.putManifest(manifest, signedEnvelope, clock.millis());
       return null;
     });
@@ -360,7 +360,7 @@ public final class NodeCache implements AutoCloseable {
     Digest digest = envelope.manifestDigest();
     byte[] bytes = envelope.toBytes();
     withLock(maintenance.readLock(), () -> {
-      files.writeManifest(digest, bytes);
+      files.manifests().write(digest, bytes);
       closures.putManifest(digest, bytes, clock.millis());
       return null;
     });

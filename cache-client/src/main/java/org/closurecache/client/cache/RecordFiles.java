@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -52,21 +51,9 @@ final class RecordFiles {
     FormatFile.markCurrent(layout.formatFile(), layout.tmpDir());
   }
 
-  void writeManifest(Digest d, byte[] envelope) throws IOException {
-    manifests.write(d, envelope);
-  }
-
-  Optional<byte[]> readManifest(Digest d) throws IOException {
-    return manifests.read(d);
-  }
-
-  void deleteManifest(Digest d) throws IOException {
-    manifests.delete(d);
-  }
-
-  /** The manifest files by digest; anything else under {@code manifests/} is quarantined. */
-  Map<Digest, Path> manifestFiles() throws IOException {
-    return manifests.list();
+  /** The stored manifests' files ({@code manifests/ab/<hex>}). */
+  ManifestFiles manifests() {
+    return manifests;
   }
 
   void pin(Digest d) throws IOException {

@@ -56,7 +56,7 @@ final class RecordReconciler {
   void migrate() throws IOException {
     Set<Digest> pinned = new TreeSet<>();
     closures.forEach((d, envelope, state) -> {
-      files.writeManifest(d, envelope);
+      files.manifests().write(d, envelope);
       if (state.pinned()) {
         pinned.add(d);
       }
@@ -71,7 +71,7 @@ final class RecordReconciler {
   }
 
   IndexRepairs run(boolean checkFiles) throws IOException {
-    Map<Digest, Path> manifestFiles = files.manifestFiles();
+    Map<Digest, Path> manifestFiles = files.manifests().list();
     Map<Digest, ClosureState> indexed = closures.states();
     int restored = 0;
     List<Digest> damaged = new ArrayList<>();
@@ -81,14 +81,14 @@ final class RecordReconciler {
       if (inIndex && !checkFiles) {
         continue;
       }
-      byte[] envelope = files.readManifest(d).orElse(null);
+      byte[] envelope = files.manifests().read(d).orElse(null);
       Manifest m = envelope == null ? null : parse(d, envelope);
       if (m == null) {
         damaged.add(d);
         files.quarantine(f.getValue());
         Optional<byte[]> copy = inIndex ? closures.manifest(d) : Optional.empty();
         if (copy.isPresent() && parse(d, copy.get()) != null) {
-          files.writeManifest(d, copy.get()); // the index's copy is sound: the file comes back from it
+          files.manifests().write(d, copy.get()); // the index's copy is sound: the file comes back from it
         }
         continue;
       }
@@ -102,7 +102,7 @@ final class RecordReconciler {
     }
     List<Digest> drop = new ArrayList<>();
     for (Digest d : indexed.keySet()) {
-      if (!manifestFiles.containsKey(d) && files.readManifest(d).isEmpty()) {
+      if (!manifestFiles.containsKey(d) && files.manifests().read(d).isEmpty()) {
         drop.add(d);
       }
     }

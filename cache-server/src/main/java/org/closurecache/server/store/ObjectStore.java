@@ -217,7 +217,7 @@ public final class ObjectStore implements AutoCloseable {
   public void putManifest(Digest manifest, byte[] envelope) throws IOException {
     putsVsReconcile.readLock().lock();
     try {
-      files.writeManifest(manifest, envelope);
+      files.manifests().write(manifest, envelope);
       index.putManifest(manifest, envelope);
     } finally {
       putsVsReconcile.readLock().unlock();

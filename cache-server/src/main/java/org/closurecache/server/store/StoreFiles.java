@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
-import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.sign.SignedTag;
 import org.closurecache.core.sign.TagRecord;
@@ -48,21 +47,13 @@ final class StoreFiles {
     FormatFile.markCurrent(layout.formatFile(), layout.tmpDir());
   }
 
-  void writeManifest(Digest d, byte[] envelope) throws IOException {
-    manifests.write(d, envelope);
-  }
-
-  Optional<byte[]> readManifest(Digest d) throws IOException {
-    return manifests.read(d);
-  }
-
   void writeTag(String name, long revision, byte[] signed) throws IOException {
     AtomicPublish.write(layout.tagPath(name, revision), layout.tmpDir(), false, signed);
   }
 
-  /** The manifest files by digest; anything else under {@code manifests/} is quarantined. */
-  Map<Digest, Path> manifestFiles() throws IOException {
-    return manifests.list();
+  /** The stored manifests' files ({@code manifests/ab/<hex>}). */
+  ManifestFiles manifests() {
+    return manifests;
   }
 
   /**

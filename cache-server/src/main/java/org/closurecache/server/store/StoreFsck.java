@@ -105,7 +105,7 @@ public final class StoreFsck {
   }
 
   private static void verify(StoreFiles files, TrustedKeys publishers, List<String> rejected) throws IOException {
-    for (Map.Entry<Digest, Path> f : files.manifestFiles().entrySet()) {
+    for (Map.Entry<Digest, Path> f : files.manifests().list().entrySet()) {
       try {
         SignedManifest envelope = SignedManifest.parse(Files.readAllBytes(f.getValue()));
         if (!envelope.manifestDigest().equals(f.getKey())) {

@@ -39,7 +39,7 @@ final class StoreRecords {
 
   /** Writes the files of a store made before they were kept, from its index; idempotent. */
   void migrate() throws IOException {
-    index.forEachManifest(files::writeManifest);
+    index.forEachManifest(files.manifests()::write);
     for (Map.Entry<String, TreeMap<Long, byte[]>> tag : index.tags().all().entrySet()) {
       for (Map.Entry<Long, byte[]> r : tag.getValue().entrySet()) {
         files.writeTag(tag.getKey(), r.getKey(), r.getValue());
@@ -49,7 +49,7 @@ final class StoreRecords {
   }
 
   RecordRepairs run(boolean checkFiles, boolean repair) throws IOException {
-    Map<Digest, Path> manifestFiles = files.manifestFiles();
+    Map<Digest, Path> manifestFiles = files.manifests().list();
     Set<Digest> indexed = index.manifestDigests();
     int restored = 0;
     List<Digest> damaged = new ArrayList<>();
@@ -59,14 +59,14 @@ final class StoreRecords {
       if (inIndex && !checkFiles) {
         continue;
       }
-      byte[] envelope = files.readManifest(d).orElse(null);
+      byte[] envelope = files.manifests().read(d).orElse(null);
       if (envelope == null || !holds(d, envelope)) {
         damaged.add(d);
         if (repair) {
           files.quarantine(f.getValue());
           byte[] copy = inIndex ? index.manifest(d).orElse(null) : null;
           if (copy != null && holds(d, copy)) {
-            files.writeManifest(d, copy); // the index's copy is sound: the file comes back from it
+            files.manifests().write(d, copy); // the index's copy is sound: the file comes back from it
           }
         }
         continue;
@@ -80,7 +80,7 @@ final class StoreRecords {
     }
     List<Digest> drop = new ArrayList<>();
     for (Digest d : indexed) {
-      if (!manifestFiles.containsKey(d) && files.readManifest(d).isEmpty()) {
+      if (!manifestFiles.containsKey(d) && files.manifests().read(d).isEmpty()) {
         drop.add(d);
       }
     }
