@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.closurecache.core.manifest.Ref;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,6 +24,7 @@ class CliTest {
     @Spec CommandSpec spec;
     @Option(names = "--count") int count;
     @Option(names = "--size") String size;
+    @Option(names = "--ref") Ref ref;
 
     @Override
     public Integer call() throws Exception {
@@ -57,6 +59,19 @@ class CliTest {
     assertTrue(r.err().startsWith("sub: ") && r.err().contains("'many'") && r.err().contains("(see 'tool sub --help')"),
         r.err());
     assertEquals("", r.out());
+  }
+
+  @Test
+  void badRef_isAUsageErrorOfOneLineNamingTheValue_exit2() {
+    for (String bad : List.of("sha256:abc", "no/such tag", "")) {
+      Run r = run("sub", "--ref", bad);
+      assertEquals(2, r.status(), r.err());
+      assertEquals(1, r.errLines().size(), r.err());
+      String line = r.errLines().get(0);
+      assertTrue(line.startsWith("sub: Invalid value for option '--ref': ") && line.contains('"' + bad + '"')
+          && line.endsWith("(see 'tool sub --help')"), line);
+    }
+    assertEquals(0, run("sub", "--ref", "python-3.11").status());
   }
 
   @Test
