@@ -8,6 +8,7 @@ import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.core.manifest.Ref;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,17 +29,16 @@ final class ExportCommand implements Callable<Integer> {
   @Mixin NodeOptions node;
 
   @Parameters(paramLabel = "REF", description = "A manifest digest or a tag this cache has pulled.")
-  String ref;
+  Ref ref;
 
   @Override
   public Integer call() throws Exception {
     ClientSettings settings = node.settings();
     try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
       Digest manifest = PinCommand.resolve(cache, ref);
-      boolean isTag = !ref.startsWith(Digest.ALGORITHM + ":");
-      Optional<byte[]> signedTag = isTag ? cache.signedTag(ref) : Optional.empty();
-      BundleWriter.Result r = BundleWriter.export(cache, manifest, isTag ? Optional.of(ref) : Optional.empty(),
-          signedTag, output);
+      Optional<String> tag = ref.tagName();
+      Optional<byte[]> signedTag = tag.isPresent() ? cache.signedTag(tag.get()) : Optional.empty();
+      BundleWriter.Result r = BundleWriter.export(cache, manifest, tag, signedTag, output);
       spec.commandLine().getOut().printf("exported %s: %d objects, %s, to %s%n", r.manifest(), r.objects(),
           Progress.human(r.bytes()), output);
     }

@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.core.manifest.Ref;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +20,7 @@ class PinCommand implements Callable<Integer> {
   @Mixin NodeOptions node;
 
   @Parameters(paramLabel = "REF", description = "A manifest digest or a tag known to this cache.")
-  String ref;
+  Ref ref;
 
   boolean pin() {
     return true;
@@ -41,13 +42,13 @@ class PinCommand implements Callable<Integer> {
   }
 
   /** A digest as is, or what a tag this cache has pulled points at. */
-  static Digest resolve(NodeCache cache, String ref) throws Exception {
+  static Digest resolve(NodeCache cache, Ref ref) throws Exception {
     Digest d;
-    if (ref.startsWith(Digest.ALGORITHM + ":")) {
-      d = Digest.parse(ref);
+    if (ref instanceof Ref.ByTag tag) {
+      d = cache.tagTarget(tag.name()).orElseThrow(() -> new IllegalArgumentException(
+          "this cache has not pulled tag \"" + tag.name() + "\"; pull it first or give a manifest digest"));
     } else {
-      d = cache.tagTarget(ref).orElseThrow(() -> new IllegalArgumentException(
-          "this cache has not pulled tag \"" + ref + "\"; pull it first or give a manifest digest"));
+      d = ref.manifestDigest().orElseThrow();
     }
     if (cache.manifest(d).isEmpty()) {
       throw new IllegalArgumentException("this cache holds no manifest " + d + "; pull it first");

@@ -12,6 +12,7 @@ import org.closurecache.client.progress.Progress;
 import org.closurecache.client.pull.Puller;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.json.CanonicalJson;
+import org.closurecache.core.manifest.Ref;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,7 +39,7 @@ final class PullCommand implements Callable<Integer> {
   @Mixin NodeOptions node;
 
   @Parameters(paramLabel = "REF", description = "A manifest digest (sha256:...) or a tag name.")
-  String ref;
+  Ref ref;
 
   @Override
   public Integer call() throws Exception {

@@ -16,7 +16,9 @@ import org.closurecache.client.progress.Progress;
 import org.closurecache.client.pull.Puller;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.cli.Cli;
+import org.closurecache.core.cli.RefConverter;
 import org.closurecache.core.json.CanonicalJson;
+import org.closurecache.core.manifest.Ref;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,6 +53,8 @@ final class WarmCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // a bad REF argument is bad usage; a bad line of LIST fails as its ref, and the others warm
+    RefConverter.convertAll(spec.commandLine(), "REF", refs);
     List<String> all = new ArrayList<>(refs);
     if (file != null) {
       for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
@@ -75,7 +79,7 @@ final class WarmCommand implements Callable<Integer> {
         Progress progress = json ? Progress.silent() : new Progress(err, System.console() != null, ref);
         ObjectNode entry = summary.addObject().put("ref", ref);
         try {
-          Puller.Result r = puller.pull(ref, progress);
+          Puller.Result r = puller.pull(Ref.parse(ref), progress);
           if (pin) {
             cache.pin(r.manifest());
           }

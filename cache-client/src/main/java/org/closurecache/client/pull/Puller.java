@@ -26,6 +26,7 @@ import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.Ref;
 import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.core.sign.TagRecord;
 import org.closurecache.core.sign.TrustedKeys;
@@ -63,11 +64,11 @@ public final class Puller {
     this.parallelism = parallelism;
   }
 
-  /** {@code ref}: a manifest digest ({@code sha256:…}) or a tag name. */
-  public Result pull(String ref, Progress progress) throws IOException {
+  /** Pulls the closure {@code ref} names: a tag is resolved through the masters first. */
+  public Result pull(Ref ref, Progress progress) throws IOException {
     long start = System.nanoTime();
-    Optional<String> tag = ref.startsWith(Digest.ALGORITHM + ":") ? Optional.empty() : Optional.of(ref);
-    Digest digest = tag.isPresent() ? resolveTag(tag.get()) : parseDigest(ref);
+    Optional<String> tag = ref.tagName();
+    Digest digest = tag.isPresent() ? resolveTag(tag.get()) : ref.manifestDigest().orElseThrow();
     if (tag.isEmpty() && cache.isComplete(digest)) {
       // verified when it was stored, every object durable: nothing to ask any master
       cache.touch(digest);
@@ -96,7 +97,6 @@ public final class Puller {
   }
 
   private Digest resolveTag(String name) throws IOException {
-    TagRecord.requireValidName(name);
     long seen = cache.tagRevision(name);
     Optional<Digest> seenTarget = cache.tagTarget(name);
     // checked per master, so a bad signature or a stale revision from one asks the next
@@ -253,14 +253,6 @@ public final class Puller {
       throw e;
     } catch (java.util.concurrent.CancellationException e) {
       throw new InterruptedIOException("pull cancelled");
-    }
-  }
-
-  private static Digest parseDigest(String ref) throws IOException {
-    try {
-      return Digest.parse(ref);
-    } catch (IllegalArgumentException e) {
-      throw new IOException("not a manifest digest: " + e.getMessage(), e);
     }
   }
 

@@ -135,6 +135,52 @@ class CacheClientCliTest {
     assertTrue(r.err().contains("PROGRAM"), r.err());
   }
 
+  /** A digest one character short, and a tag name with a space and a slash. */
+  private static final List<String> BAD_REFS = List.of("sha256:" + "0123456789abcdef".repeat(4).substring(1), "my tag/1");
+
+  /**
+   * {@code command} (then the cache, then a bad REF, then {@code after}) is bad usage: exit 2, one
+   * line naming the value and the command's help, and the cache is never opened.
+   */
+  private static void assertBadRefIsUsageError(Path dir, String command, String... after) {
+    Path cache = dir.resolve("cache");
+    for (String bad : BAD_REFS) {
+      List<String> args = new java.util.ArrayList<>(List.of(command, "--cache", cache.toString(), bad));
+      args.addAll(List.of(after));
+      Run r = run(args.toArray(new String[0]));
+      assertEquals(2, r.status(), r.err());
+      List<String> lines = r.err().lines().toList();
+      assertEquals(1, lines.size(), r.err());
+      assertTrue(lines.get(0).startsWith(command + ": Invalid value for positional parameter"), lines.get(0));
+      assertTrue(lines.get(0).contains('"' + bad + '"'), lines.get(0));
+      assertTrue(lines.get(0).endsWith("(see 'cache-client " + command + " --help')"), lines.get(0));
+      assertEquals("", r.out());
+    }
+    assertFalse(Files.exists(cache), "nothing is written for a bad REF");
+  }
+
+  @Test
+  void pull_withBadRef_isAUsageErrorNamingIt_exit2(@TempDir Path dir) {
+    assertBadRefIsUsageError(dir, "pull");
+  }
+
+  @Test
+  void pinAndUnpin_withBadRef_isAUsageErrorNamingIt_exit2(@TempDir Path dir) {
+    assertBadRefIsUsageError(dir, "pin");
+    assertBadRefIsUsageError(dir, "unpin");
+  }
+
+  @Test
+  void export_withBadRef_isAUsageErrorNamingIt_exit2(@TempDir Path dir) {
+    assertBadRefIsUsageError(dir, "export", "-o", dir.resolve("out.tar").toString());
+    assertFalse(Files.exists(dir.resolve("out.tar")));
+  }
+
+  @Test
+  void warm_withOneBadRefAmongGoodOnes_isAUsageErrorNamingIt_exit2(@TempDir Path dir) {
+    assertBadRefIsUsageError(dir, "warm", "python", "sha256:" + "0123456789abcdef".repeat(4));
+  }
+
   @Test
   void help_existsForEveryCommand() {
     for (String[] args : List.of(new String[] {"--help"}, new String[] {"closure", "--help"},

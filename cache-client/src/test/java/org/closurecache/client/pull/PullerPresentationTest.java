@@ -26,6 +26,7 @@ import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Launch;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.Reason;
+import org.closurecache.core.manifest.Ref;
 import org.closurecache.core.sign.Ed25519KeyPair;
 import org.closurecache.core.sign.KeyFiles;
 import org.closurecache.core.sign.SignedManifest;
@@ -108,7 +109,7 @@ class PullerPresentationTest {
     Digest manifest = publish(files, "/opt/t/bin/tool");
 
     try (NodeCache cache = NodeCache.open(dir.resolve("cache"), Waiter.silent())) {
-      Puller.Result r = new Puller(master, cache, trust, 2).pull(manifest.toString(), Progress.silent());
+      Puller.Result r = new Puller(master, cache, trust, 2).pull(Ref.of(manifest), Progress.silent());
       assertEquals(2, r.fetched());
       Path tool = cache.layout().objectPath(Digest.of(TOOL));
       Path module = cache.layout().objectPath(Digest.of(MODULE));
@@ -131,7 +132,7 @@ class PullerPresentationTest {
     Digest manifest = publish(files, "/opt/t/bin/tool");
 
     try (NodeCache cache = NodeCache.open(dir.resolve("cache"), Waiter.silent())) {
-      new Puller(master, cache, trust, 2).pull(manifest.toString(), Progress.silent());
+      new Puller(master, cache, trust, 2).pull(Ref.of(manifest), Progress.silent());
       Path tool = cache.layout().objectPath(Digest.of(TOOL));
       assertEquals("r--r--r--", mode(tool));
       assertEquals(1_600_000_000L, mtime(tool));

@@ -37,6 +37,7 @@ import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Launch;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.Reason;
+import org.closurecache.core.manifest.Ref;
 import org.closurecache.core.sign.Ed25519KeyPair;
 import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.core.sign.Signer;
@@ -154,7 +155,7 @@ class PullerProgressTest {
       Progress progress = new Progress(new PrintWriter(out, true), tty, "pulling");
       CompletableFuture<Puller.Result> pull = CompletableFuture.supplyAsync(() -> {
         try {
-          return new Puller(master, cache, trust, 2).pull(manifest.toString(), progress);
+          return new Puller(master, cache, trust, 2).pull(Ref.of(manifest), progress);
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
         }

@@ -1,12 +1,14 @@
 package org.closurecache.core.cli;
 
 import java.io.PrintWriter;
+import org.closurecache.core.manifest.Ref;
 import picocli.CommandLine;
 
 /**
  * Shared command-line conventions: a failure prints one line, {@code <command>: <reason>}, on
  * stderr and exits 1; bad usage prints one line too, {@code <command>: <what is wrong> (see
- * '<command> --help')}, plus picocli's suggestions for a mistyped option, and exits 2;
+ * '<command> --help')}, plus picocli's suggestions for a mistyped option, and exits 2 (a bad
+ * {@link Ref} parameter is bad usage: {@link RefConverter});
  * {@code --help} works everywhere. Thread-safe (no state).
  */
 public final class Cli {
@@ -37,6 +39,7 @@ public final class Cli {
   /** Runs {@code command} writing to the given streams; answers the exit status. */
   public static int run(Object command, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(command).setOut(out).setErr(err);
+    cli.registerConverter(Ref.class, new RefConverter());  // after the subcommands: it reaches them all
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter stderr = commandLine.getErr();
       String reason = describe(e);

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.CanonicalJson;
+import org.closurecache.core.manifest.Ref;
 
 /**
  * What a tag points at, as of one revision: canonical JSON
@@ -23,7 +24,6 @@ import org.closurecache.core.json.CanonicalJson;
  * Immutable.
  */
 public record TagRecord(String name, Digest manifest, long revision, Instant issuedAt) {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern TIME = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z");
   private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
@@ -51,16 +51,13 @@ public record TagRecord(String name, Digest manifest, long revision, Instant iss
     return new TagRecord(name, manifest, Math.addExact(revision, 1), now);
   }
 
+  /** The tag-name rule, kept once by {@link Ref.ByTag#isValidName}. */
   public static boolean isValidName(String name) {
-    return name != null && NAME.matcher(name).matches() && !name.contains("..");
+    return Ref.ByTag.isValidName(name);
   }
 
   public static void requireValidName(String name) {
-    if (!isValidName(name)) {
-      String shown = name == null ? "null" : '"' + (name.length() > 40 ? name.substring(0, 40) + "…" : name) + '"';
-      throw new IllegalArgumentException("tag name " + shown + " is invalid: use 1 to 128 of A-Z a-z 0-9 . _ -,"
-          + " starting with a letter or digit, without \"..\"");
-    }
+    Ref.ByTag.requireValidName(name);
   }
 
   /** Refuses rollback: passes only if this record is strictly newer than {@code seenRevision}. */

@@ -7,11 +7,13 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.closurecache.core.manifest.Ref;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 class CliTest {
@@ -23,12 +25,15 @@ class CliTest {
     @Spec CommandSpec spec;
     @Option(names = "--count") int count;
     @Option(names = "--size") String size;
+    @Option(names = "--ref") Ref ref;
+    @Parameters(paramLabel = "REF", arity = "0..*") List<String> refs = List.of();
 
     @Override
     public Integer call() throws Exception {
       if (size != null && !size.matches("[0-9]+")) {
         throw new ParameterException(spec.commandLine(), "--size: not a size: '" + size + "'");
       }
+      RefConverter.convertAll(spec.commandLine(), "REF", refs);
       if (count < 0) {
         throw new java.io.IOException("cannot count below zero");
       }
@@ -57,6 +62,28 @@ class CliTest {
     assertTrue(r.err().startsWith("sub: ") && r.err().contains("'many'") && r.err().contains("(see 'tool sub --help')"),
         r.err());
     assertEquals("", r.out());
+  }
+
+  @Test
+  void badRef_isAUsageErrorOfOneLineNamingTheValue_exit2() {
+    for (String bad : List.of("sha256:abc", "no/such tag", "")) {
+      Run r = run("sub", "--ref", bad);
+      assertEquals(2, r.status(), r.err());
+      assertEquals(1, r.errLines().size(), r.err());
+      String line = r.errLines().get(0);
+      assertTrue(line.startsWith("sub: Invalid value for option '--ref': ") && line.contains('"' + bad + '"')
+          && line.endsWith("(see 'tool sub --help')"), line);
+    }
+    assertEquals(0, run("sub", "--ref", "python-3.11").status());
+  }
+
+  @Test
+  void badRefAmongSeveral_isAUsageErrorOfOneLineNamingTheValue_exit2() {
+    Run r = run("sub", "python", "sha256:abc", "also bad");
+    assertEquals(2, r.status(), r.err());
+    assertEquals(List.of("sub: Invalid value for positional parameter REF: \"sha256:abc\" is not a manifest digest:"
+        + " \"sha256:\" must be followed by exactly 64 lowercase hex characters (see 'tool sub --help')"), r.errLines());
+    assertEquals(0, run("sub", "python", "sha256:" + "ab".repeat(32)).status());
   }
 
   @Test

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.closurecache.client.cli.NodeOptions;
 import org.closurecache.client.settings.ClientSettings;
+import org.closurecache.core.cli.RefConverter;
+import org.closurecache.core.manifest.Ref;
 import org.closurecache.shim.launch.Preparer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,11 +39,12 @@ final class PrepareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    List<Ref> parsed = RefConverter.convertAll(spec.commandLine(), "REF", refs);  // all, before any work
     ClientSettings settings = node.settings();
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
     Preparer preparer = new Preparer(settings.cache(), err);
-    for (String ref : refs) {
+    for (Ref ref : parsed) {
       Preparer.Prepared p = preparer.prepare(ref, r -> RunCommand.pull(node, settings, err, r), rebuild);
       out.println(p.viewDir());
       out.flush();

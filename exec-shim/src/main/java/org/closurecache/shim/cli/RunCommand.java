@@ -16,6 +16,7 @@ import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.client.pull.Puller;
 import org.closurecache.client.settings.ClientSettings;
+import org.closurecache.core.manifest.Ref;
 import org.closurecache.shim.launch.Modes;
 import org.closurecache.shim.launch.Preparer;
 import picocli.CommandLine.Command;
@@ -90,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
   @Mixin NodeOptions node;
 
   @Parameters(index = "0", paramLabel = "REF", description = "A manifest digest (sha256:...) or a tag name.")
-  String ref;
+  Ref ref;
 
   @Parameters(index = "1..*", paramLabel = "ARGS", description = "After --: run the recorded program with these arguments instead of the recorded ones.")
   List<String> args = new ArrayList<>();
@@ -120,7 +121,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /** Pulls {@code ref} through the client library: a progress bar on a terminal, else silent. */
-  static Puller.Result pull(NodeOptions node, ClientSettings settings, PrintWriter err, String ref) throws Exception {
+  static Puller.Result pull(NodeOptions node, ClientSettings settings, PrintWriter err, Ref ref) throws Exception {
     try (MasterClient master = node.master(settings); NodeCache cache = NodeOptions.openCache(settings, err)) {
       Progress progress = System.console() != null ? new Progress(err, true, "pulling") : Progress.silent();
       return new Puller(master, cache, NodeOptions.trusted(settings), settings.parallelism()).pull(ref, progress);

@@ -1,5 +1,6 @@
 package org.closurecache.shim.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.concurrent.Callable;
@@ -8,6 +9,7 @@ import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cli.NodeOptions;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.Ref;
 import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.shim.view.ViewVerifier;
 import picocli.CommandLine.Command;
@@ -22,7 +24,7 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-        "Checks the view of manifest DIGEST: every file is the very cache object (or its variant) with the recorded size, mode and mtime, every symlink has its recorded target. With --content, also re-hashes every file.",
+        "Checks the view of the closure REF (a manifest digest, or a tag this cache has pulled): every file is the very cache object (or its variant) with the recorded size, mode and mtime, every symlink has its recorded target. With --content, also re-hashes every file.",
         "",
         "Exit status: 0 the view is sound, 1 it is not or does not exist (problems on stderr), 2 bad usage."})
 final class VerifyCommand implements Callable<Integer> {
@@ -33,13 +35,14 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Mixin NodeOptions node;
 
-  @Parameters(paramLabel = "DIGEST", description = "A manifest digest (sha256:...).")
-  String ref;
+  @Parameters(paramLabel = "REF", description = "A manifest digest (sha256:...) or a tag this cache has pulled.")
+  Ref ref;
 
   @Override
   public Integer call() throws Exception {
-    Digest digest = Digest.parse(ref);
     CacheLayout layout = CacheLayout.at(node.settings().cache());
+    Digest digest = ref.manifestDigest().isPresent() ? ref.manifestDigest().get()
+        : pulledTarget(layout, ref.tagName().orElseThrow());
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (!Files.isDirectory(layout.viewDir(digest))) {
@@ -61,5 +64,17 @@ final class VerifyCommand implements Callable<Integer> {
     out.printf("view %s: %d files, %d symlinks, sound%s%n", layout.viewDir(digest), manifest.files().size(),
         manifest.symlinks().size(), content ? " (content re-hashed)" : "");
     return 0;
+  }
+
+  /** What tag {@code name} pointed at when this cache last pulled it, read without the writer lock. */
+  private static Digest pulledTarget(CacheLayout layout, String name) throws Exception {
+    String hint = "; pull it first or give a manifest digest";
+    if (!Files.isDirectory(layout.indexDir())) {
+      throw new IOException("no cache index in " + layout.root() + ", so no tag \"" + name + "\"" + hint);
+    }
+    try (NodeCache cache = NodeCache.openReadOnly(layout.root())) {
+      return cache.tagTarget(name).orElseThrow(
+          () -> new IOException("this cache has not pulled tag \"" + name + "\"" + hint));
+    }
   }
 }

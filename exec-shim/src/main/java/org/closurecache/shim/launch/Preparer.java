@@ -12,6 +12,7 @@ import org.closurecache.client.pull.Puller;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.Manifest;
+import org.closurecache.core.manifest.Ref;
 import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.shim.view.ViewBuilder;
 import org.closurecache.shim.view.ViewVerifier;
@@ -39,17 +40,17 @@ public final class Preparer {
   /** Opens the cache for writing and pulls: given by the caller so masters and keys stay its concern. */
   @FunctionalInterface
   public interface Pull {
-    Puller.Result pull(String ref) throws Exception;
+    Puller.Result pull(Ref ref) throws Exception;
   }
 
   /** A closure ready to launch. */
   public record Prepared(Digest manifestDigest, Manifest manifest, Path viewDir, ViewBuilder.Built built,
       Optional<Puller.Result> pulled) {}
 
-  public Prepared prepare(String ref, Pull pull, boolean rebuild) throws Exception {
+  public Prepared prepare(Ref ref, Pull pull, boolean rebuild) throws Exception {
     CacheLayout layout = CacheLayout.at(cacheRoot);
     Optional<Puller.Result> pulled = Optional.empty();
-    Digest digest = ref.startsWith(Digest.ALGORITHM + ":") ? Digest.parse(ref) : null;
+    Digest digest = ref.manifestDigest().orElse(null);
     byte[] envelope = digest == null ? null : readCompleteManifest(layout, digest);
     if (envelope == null) {
       try {
@@ -59,7 +60,7 @@ public final class Preparer {
         if (digest != null) {
           throw e;
         }
-        digest = cachedTagTarget(layout, ref).orElseThrow(() -> e);
+        digest = cachedTagTarget(layout, ref.tagName().orElseThrow()).orElseThrow(() -> e);
         err.println("exec-shim: warning: " + org.closurecache.core.cli.Cli.describe(e).replace('\n', ' ') + "; running the cached target of tag \"" + ref
             + "\", " + digest);
         err.flush();
