@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.closurecache.client.cache.CacheCodec.ClosureState;
-import org.closurecache.client.cache.NodeCache.GcReport;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.store.index.IndexDatabase;

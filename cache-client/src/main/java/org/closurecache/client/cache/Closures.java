@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.closurecache.client.cache.NodeCache.ClosureInfo;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.store.index.IndexDatabase;

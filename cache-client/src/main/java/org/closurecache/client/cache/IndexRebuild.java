@@ -64,9 +64,9 @@ final class IndexRebuild {
     }
     notRecovered.add("last-used times: every closure counts as used now");
     try (NodeCache cache = NodeCache.openLocked(layout, lock, clock)) {
-      List<NodeCache.ClosureInfo> closures = cache.list();
-      int pins = (int) closures.stream().filter(NodeCache.ClosureInfo::pinned).count();
-      int complete = (int) closures.stream().filter(NodeCache.ClosureInfo::complete).count();
+      List<ClosureInfo> closures = cache.list();
+      int pins = (int) closures.stream().filter(ClosureInfo::pinned).count();
+      int complete = (int) closures.stream().filter(ClosureInfo::complete).count();
       return new RebuildReport(oldIndex, cache.objectCount(), closures.size(), complete, pins,
           files.tags().size(), rejected, notRecovered);
     }

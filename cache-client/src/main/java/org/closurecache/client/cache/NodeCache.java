@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -59,56 +58,6 @@ import org.closurecache.store.objects.ObjectTable;
  * {@link #close()} waits for operations in flight.
  */
 public final class NodeCache implements AutoCloseable {
-  /** One stored manifest and its closure's state. */
-  public record ClosureInfo(Digest manifest, String entry, int objects, long bytes, boolean complete,
-      boolean pinned, Instant lastUsed, List<String> tags) {
-    public ClosureInfo {
-      Objects.requireNonNull(manifest, "manifest");
-      Objects.requireNonNull(entry, "entry");
-      Objects.requireNonNull(lastUsed, "lastUsed");
-      if (objects < 0 || bytes < 0) {
-        throw new IllegalArgumentException("objects and bytes must not be negative");
-      }
-      tags = List.copyOf(tags);
-    }
-  }
-
-  /** What {@link #fsck} found; {@code refetch} are the lost objects a stored manifest names. */
-  public record FsckReport(int objectsChecked, List<Digest> corrupt, List<Digest> missingFiles,
-      int unindexedFilesIndexed, int quarantined, List<Digest> incompleteClosures, List<Digest> refetch,
-      IndexRepairs records) {
-    public FsckReport {
-      if (objectsChecked < 0 || unindexedFilesIndexed < 0 || quarantined < 0) {
-        throw new IllegalArgumentException("fsck counts must not be negative");
-      }
-      corrupt = List.copyOf(corrupt);
-      missingFiles = List.copyOf(missingFiles);
-      incompleteClosures = List.copyOf(incompleteClosures);
-      refetch = List.copyOf(refetch);
-    }
-
-    public boolean clean() {
-      return corrupt.isEmpty() && missingFiles.isEmpty() && unindexedFilesIndexed == 0 && quarantined == 0
-          && records.clean();
-    }
-  }
-
-  /**
-   * What {@link #gc} did. {@code bytesFreed}: the sizes of object and variant files whose last
-   * link gc removed (an object a view still links frees nothing); {@code bytesAfter}: the objects
-   * still indexed; {@code viewsRemoved}: views (and leftover build or trash directories) deleted;
-   * {@code keptReasons}: what it was not allowed to evict or could not remove, and why.
-   */
-  public record GcReport(int closuresEvicted, int objectsRemoved, long bytesFreed, long bytesAfter,
-      int viewsRemoved, int variantsRemoved, List<String> keptReasons) {
-    public GcReport {
-      if (closuresEvicted < 0 || objectsRemoved < 0 || bytesFreed < 0 || bytesAfter < 0 || viewsRemoved < 0
-          || variantsRemoved < 0) {
-        throw new IllegalArgumentException("gc counts must not be negative");
-      }
-      keptReasons = List.copyOf(keptReasons);
-    }
-  }
 
   private final CacheLayout layout;
   private final CacheLock lock; // null when read-only

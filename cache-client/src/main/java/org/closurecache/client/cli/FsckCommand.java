@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import org.closurecache.client.cache.ClosureInfo;
+import org.closurecache.client.cache.FsckReport;
 import org.closurecache.client.cache.IndexRepairs;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cache.RebuildReport;
@@ -49,7 +51,7 @@ final class FsckCommand implements Callable<Integer> {
       rebuild(settings, out, spec.commandLine().getErr());
     }
     try (NodeCache cache = NodeOptions.openCache(settings, spec.commandLine().getErr())) {
-      NodeCache.FsckReport r = cache.fsck();
+      FsckReport r = cache.fsck();
       out.printf("%d objects checked; %d corrupt (quarantined), %d files missing, %d unindexed files indexed;"
               + " %d closures incomplete%n", r.objectsChecked(), r.corrupt().size(), r.missingFiles().size(),
           r.unindexedFilesIndexed(), r.incompleteClosures().size());
@@ -87,7 +89,7 @@ final class FsckCommand implements Callable<Integer> {
   /** The cached manifests, parsed. */
   private static Map<Digest, Manifest> manifests(NodeCache cache) throws Exception {
     Map<Digest, Manifest> out = new HashMap<>();
-    for (NodeCache.ClosureInfo c : cache.list()) {
+    for (ClosureInfo c : cache.list()) {
       byte[] envelope = cache.manifest(c.manifest()).orElseThrow();
       out.put(c.manifest(), SignedManifest.storedManifest(envelope));
     }
@@ -99,13 +101,13 @@ final class FsckCommand implements Callable<Integer> {
    * run found damaged, but also those an earlier fsck (without --repair) or a reconciliation at
    * open already marked incomplete, which this run's report no longer names.
    */
-  private boolean repair(ClientSettings settings, NodeCache cache, NodeCache.FsckReport r, PrintWriter out)
+  private boolean repair(ClientSettings settings, NodeCache cache, FsckReport r, PrintWriter out)
       throws Exception {
     Map<Digest, Manifest> manifests = manifests(cache);
     Map<Digest, Long> sizes = new HashMap<>();
     manifests.values().forEach(m -> m.files().values().forEach(f -> sizes.put(f.digest(), f.size())));
     Set<Digest> incomplete = new TreeSet<>(r.incompleteClosures());
-    for (NodeCache.ClosureInfo c : cache.list()) {
+    for (ClosureInfo c : cache.list()) {
       if (!c.complete()) {
         incomplete.add(c.manifest());
       }

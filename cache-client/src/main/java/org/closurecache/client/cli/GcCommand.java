@@ -2,6 +2,7 @@ package org.closurecache.client.cli;
 
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.closurecache.client.cache.GcReport;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.client.running.RunningJobs;
@@ -46,7 +47,7 @@ final class GcCommand implements Callable<Integer> {
         cache.touch(launched.getKey(), launched.getValue());
       }
       Set<Digest> running = RunningJobs.inUse(cache.layout());
-      NodeCache.GcReport r = cache.gc(max, running);
+      GcReport r = cache.gc(max, running);
       var out = spec.commandLine().getOut();
       out.printf("evicted %d closures, removed %d objects, %d views and %d variants, freed %s; cache now %s%n",
           r.closuresEvicted(), r.objectsRemoved(), r.viewsRemoved(), r.variantsRemoved(), Progress.human(r.bytesFreed()),

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.closurecache.client.cache.ClosureInfo;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.progress.Progress;
 import org.closurecache.client.settings.ClientSettings;
@@ -30,7 +31,7 @@ final class LsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ClientSettings settings = node.settings();
     PrintWriter out = spec.commandLine().getOut();
-    List<NodeCache.ClosureInfo> closures;
+    List<ClosureInfo> closures;
     long objects;
     long bytes;
     try (NodeCache cache = NodeCache.openReadOnly(settings.cache())) {
@@ -40,7 +41,7 @@ final class LsCommand implements Callable<Integer> {
     }
     if (json) {
       var array = CanonicalJson.object().arrayNode();
-      for (NodeCache.ClosureInfo c : closures) {
+      for (ClosureInfo c : closures) {
         ObjectNode o = array.addObject();
         o.put("manifest", c.manifest().toString());
         o.put("entry", c.entry());
@@ -54,7 +55,7 @@ final class LsCommand implements Callable<Integer> {
       }
       out.println(new String(CanonicalJson.write(array), StandardCharsets.UTF_8));
     } else {
-      for (NodeCache.ClosureInfo c : closures) {
+      for (ClosureInfo c : closures) {
         out.printf("%s  %-8s %-6s %6d objects %10s  last used %s  %s%s%n", c.manifest(),
             c.complete() ? "complete" : "partial", c.pinned() ? "pinned" : "", c.objects(), Progress.human(c.bytes()),
             c.lastUsed(), c.entry(), c.tags().isEmpty() ? "" : "  [" + String.join(", ", c.tags()) + "]");

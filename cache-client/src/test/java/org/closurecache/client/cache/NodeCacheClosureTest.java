@@ -15,7 +15,6 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import org.closurecache.client.cache.NodeCache.ClosureInfo;
 import org.closurecache.client.cache.CacheFixtures.Closure;
 import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.sign.TagRollbackException;

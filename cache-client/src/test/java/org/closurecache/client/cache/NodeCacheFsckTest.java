@@ -14,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-import org.closurecache.client.cache.NodeCache.FsckReport;
 import org.closurecache.client.cache.CacheFixtures.Closure;
 import org.closurecache.core.digest.Digest;
 import org.junit.jupiter.api.Test;

@@ -10,9 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.closurecache.client.cache.NodeCache.GcReport;
-import org.closurecache.client.cache.NodeCacheClosureTest.MutableClock;
 import org.closurecache.client.cache.CacheFixtures.Closure;
+import org.closurecache.client.cache.NodeCacheClosureTest.MutableClock;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,7 +84,7 @@ class NodeCacheGcTest {
     assertEquals(3, r.closuresEvicted(), "A, D and E");
     assertEquals(4_000, r.bytesAfter(), "B and C remain");
     assertEquals(Set.of(b.digest(), c.digest()),
-        Set.copyOf(cache.list().stream().map(NodeCache.ClosureInfo::manifest).toList()));
+        Set.copyOf(cache.list().stream().map(ClosureInfo::manifest).toList()));
     assertTrue(cache.isComplete(b.digest()) && cache.isComplete(c.digest()));
     assertFalse(cache.hasObject(shared.digest()));
     String reasons = String.join("\n", r.keptReasons());

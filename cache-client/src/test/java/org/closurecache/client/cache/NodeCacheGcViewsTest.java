@@ -17,7 +17,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.closurecache.client.cache.CacheFixtures.Closure;
-import org.closurecache.client.cache.NodeCache.GcReport;
 import org.closurecache.client.cache.NodeCacheClosureTest.MutableClock;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.FileEntry;

@@ -17,8 +17,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.closurecache.client.cache.CacheFixtures.Closure;
-import org.closurecache.client.cache.NodeCache.ClosureInfo;
-import org.closurecache.client.cache.NodeCache.FsckReport;
 import org.closurecache.store.index.IndexCorruptException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
