@@ -81,14 +81,9 @@ public final class ViewSweeper {
         if (manifest == null || keep.contains(manifest)) {
           continue;
         }
-        Path trash = layout.newTrashPath(manifest);
-        try {
-          Files.move(p, trash, StandardCopyOption.ATOMIC_MOVE);
-        } catch (NoSuchFileException gone) {
-          continue;
+        if (remove(layout, manifest)) {
+          removed++;
         }
-        FileTrees.delete(trash);
-        removed++;
       } catch (IOException e) {
         problems.add("could not remove " + p + " (" + e + "); its links keep their files' space"
             + " until it is removed (gc retries)");
@@ -102,14 +97,19 @@ public final class ViewSweeper {
    * launcher sees the whole view or none), then deleted. Nothing to do if there is no view.
    */
   public static void discard(ViewLayout layout, Digest manifest) throws IOException {
-    Path view = layout.viewDir(manifest);
+    remove(layout, manifest);
+  }
+
+  /** Renames the view of {@code manifest} to a trash name, then deletes it; false if there was none. */
+  private static boolean remove(ViewLayout layout, Digest manifest) throws IOException {
     Path trash = layout.newTrashPath(manifest);
     try {
-      Files.move(view, trash, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(layout.viewDir(manifest), trash, StandardCopyOption.ATOMIC_MOVE);
     } catch (NoSuchFileException gone) {
-      return;
+      return false;
     }
     FileTrees.delete(trash);
+    return true;
   }
 
   /** Deletes the variant files no view links (link count 1). */
