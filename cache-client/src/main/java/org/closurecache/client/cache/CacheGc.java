@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.closurecache.client.cache.CacheCodec.ClosureState;
+import org.closurecache.client.view.SweepResult;
+import org.closurecache.client.view.ViewSweeper;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.store.index.IndexDatabase;
@@ -79,11 +81,11 @@ final class CacheGc {
         keepViews.add(d);
       }
     });
-    ViewSweeper sweeper = new ViewSweeper(layout, clock.millis());
-    ViewSweeper.Result views = sweeper.removeViews(keepViews);
+    ViewSweeper sweeper = new ViewSweeper(layout.views(), clock.millis());
+    SweepResult views = sweeper.removeViews(keepViews);
     Freed freed = deleteFiles(plan.freed());
     objects.delete(plan.freed());
-    ViewSweeper.Result variants = sweeper.removeUnlinkedVariants();
+    SweepResult variants = sweeper.removeUnlinkedVariants();
 
     List<String> kept = new ArrayList<>(plan.kept());
     kept.addAll(views.problems());

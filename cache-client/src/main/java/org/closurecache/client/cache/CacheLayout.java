@@ -10,12 +10,14 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.closurecache.client.view.ViewLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.store.fs.Durability;
 import org.closurecache.store.objects.ObjectLayout;
 
 /**
- * The only class that builds paths under a node cache root.
+ * The only class that builds paths under a node cache root, but for those under {@code views/}
+ * and {@code variants/}, which {@link ViewLayout} builds ({@link #views}).
  *
  * <pre>
  * root/
@@ -40,25 +42,11 @@ import org.closurecache.store.objects.ObjectLayout;
  *   quarantine/            files taken out of objects/ (corrupt or misplaced); never deleted (0700)
  *   running/               marks of jobs running from the cache (mode 1777: launchers run as any user),
  *                          one directory per user, running/&lt;uid&gt;/; RunningJobs owns what is inside
- *   views/&lt;manifest hex&gt;/   a view: root/ is the closure rebuilt at its original absolute paths as
- *                          hard links to object (or variant) files plus the recorded symlinks,
- *                          plan/ the launch plan files; built elsewhere (exec-shim) in
- *                          views/.build-&lt;hex&gt;-&lt;random&gt; and renamed into place atomically
- *   views/.trash-&lt;hex&gt;-&lt;random&gt;   a view being deleted (renamed here first, so no launcher sees
- *                          half a tree)
- *   variants/ab/&lt;64 hex&gt;-&lt;mode&gt;-&lt;mtime&gt;   a verified copy of an object with another mode (4
- *                          octal digits) and mtime (seconds) than its object file has, for views
- *                          that need the same content presented differently (hard links share mode
- *                          and mtime); exists only while a view links it
+ *   views/                 per-manifest views of closures: hard-link trees of object files with
+ *                          their launch plans ({@link ViewLayout}: names inside, and what gc removes)
+ *   variants/              copies of objects presented with another mode or mtime, for views
+ *                          ({@link ViewLayout})
  * </pre>
- *
- * <p><b>What gc removes here</b> ({@link NodeCache#gc}): a view with its closure, or when its
- * manifest is no complete closure in the index, never while the closure is pinned or in use
- * (symlinks in it are removed, never followed); {@code .build-} and {@code .trash-} directories
- * whose mtime is over an hour old; any variant whose link count is 1, that is, that no view links.
- * So a builder must link a variant into its {@code .build-} tree promptly after giving it its
- * name (or give it its name by linking it from the tree): gc may remove an unlinked one at any
- * moment, and the builder's link then fails rather than the view going wrong.
  *
  * <p><b>Who reads what.</b> Jobs run as any user, so {@code objects/}, {@code views/} and {@code
  * variants/} are readable by all and {@code running/} writable by all; {@code tmp/}, {@code index/},
@@ -68,11 +56,6 @@ import org.closurecache.store.objects.ObjectLayout;
  * <p>Immutable and thread-safe.
  */
 public final class CacheLayout {
-  /** Name prefixes in {@code views/} of a view being built and of one being deleted. */
-  static final String BUILD_PREFIX = ".build-";
-  static final String TRASH_PREFIX = ".trash-";
-  /** A file name in a {@code variants/} shard, as {@link #variantPath} makes it. */
-  static final Pattern VARIANT_NAME = Pattern.compile("[0-9a-f]{64}-[0-7]{4}--?[0-9]{1,19}");
   /** A file name in {@code tmp/}, as {@link #newVerifiedTempPath} makes it; group 1 is the digest's hex. */
   static final Pattern VERIFIED_NAME = Pattern.compile("verified-([0-9a-f]{64})-[0-9a-f]{1,16}");
 
@@ -115,52 +98,9 @@ public final class CacheLayout {
     return root.resolve("running");
   }
 
-  /** Per-manifest views ({@code views/<manifest hex>/root} and {@code /plan}), built by exec-shim. */
-  public Path viewsDir() {
-    return root.resolve("views");
-  }
-
-  /** {@code views/<manifest hex>}: the view tree ({@code root/}) and launch plan ({@code plan/}). */
-  public Path viewDir(Digest manifest) {
-    return viewsDir().resolve(manifest.hex());
-  }
-
-  /**
-   * A new, empty, uniquely named directory {@code views/.build-<manifest hex>-<random>} to build
-   * the view of {@code manifest} in before renaming it to {@link #viewDir}; creates {@code views/}
-   * if needed. gc removes it once its mtime is an hour old.
-   */
-  public Path newViewBuildDir(Digest manifest) throws IOException {
-    return Files.createTempDirectory(Files.createDirectories(viewsDir()), BUILD_PREFIX + manifest.hex() + "-");
-  }
-
-  /**
-   * A fresh, unused name {@code views/.trash-<manifest hex>-<random>} to rename a view to before
-   * deleting it (not created: it is a rename target).
-   */
-  public Path newViewTrashPath(Digest manifest) {
-    return viewsDir().resolve(TRASH_PREFIX + manifest.hex() + "-"
-        + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE));
-  }
-
-  /** Copies of objects with other presentation attributes (mode, mtime) than the object file has. */
-  public Path variantsDir() {
-    return root.resolve("variants");
-  }
-
-  /**
-   * {@code variants/<first 2 hex>/<64 hex>-<mode, 4 octal digits>-<mtime seconds>}, e.g. {@code
-   * …-0555-1700000000}; a negative mtime keeps its sign ({@code …-0444--5}).
-   *
-   * @param mode permission bits, {@code 0} to {@code 0777}
-   */
-  public Path variantPath(Digest object, int mode, long mtimeSeconds) {
-    if (mode < 0 || mode > 0777) {
-      throw new IllegalArgumentException("mode must be permission bits between 0000 and 0777, got 0"
-          + Integer.toOctalString(mode));
-    }
-    return variantsDir().resolve(object.shard())
-        .resolve(object.hex() + "-" + String.format("%04o", mode) + "-" + mtimeSeconds);
+  /** The views and variants under this root ({@code views/}, {@code variants/}), with their own layout. */
+  public ViewLayout views() {
+    return ViewLayout.at(root, objects());
   }
 
   public Path quarantineDir() {

@@ -3,12 +3,14 @@
  * of objects, manifests, closure state (complete, pinned, last used) and tag revisions.
  *
  * <p>{@link org.closurecache.client.cache.NodeCache} is the entry point; {@link
- * org.closurecache.client.cache.CacheLayout} is the only class that builds paths under the root.
- * Package-private helpers: {@code CacheLock} (writer lock), {@code CacheIndex} (the index's
- * families, memory budget and advice on the engine's {@code IndexDatabase}), {@code
- * ClosureTable}/{@code TagTable} (families), {@code CacheCodec} (their byte formats), {@code
- * ObjectCommitter} (batch durability), {@code CacheReconciler} (tmp/ and the engine's reconciler),
- * {@code CacheGc} and {@code ViewSweeper} (gc of {@code views/} and {@code variants/}). The object
+ * org.closurecache.client.cache.CacheLayout} is the only class that builds paths under the root,
+ * but for {@code views/} and {@code variants/}, which belong to {@code org.closurecache.client.view}
+ * ({@code CacheLayout.views()} hands out their layout). Package-private helpers: {@code CacheLock}
+ * (writer lock), {@code CacheIndex} (the index's families, memory budget and advice on the
+ * engine's {@code IndexDatabase}), {@code ClosureTable}/{@code TagTable} (families), {@code
+ * CacheCodec} (their byte formats), {@code ObjectCommitter} (batch durability), {@code
+ * CacheReconciler} (tmp/ and the engine's reconciler), {@code CacheGc} (gc; it sweeps {@code
+ * views/} and {@code variants/} through the view package's {@code ViewSweeper}). The object
  * layout, table and reconciler, durability, atomic publication and tree deletion are the engine's
  * (cache-store), the same as the master's.
  *
@@ -25,6 +27,7 @@
  * next writer repairs what it left (see {@link org.closurecache.client.cache.NodeCache}).
  *
  * <p>Depends on {@code org.closurecache.core} ({@code digest}, {@code manifest}, {@code json},
- * {@code sign}) and cache-store; nothing else in cache-client. Never on cache-server.
+ * {@code sign}), cache-store and {@code org.closurecache.client.view} (which depends on nothing
+ * else in cache-client); nothing else in cache-client. Never on cache-server.
  */
 package org.closurecache.client.cache;

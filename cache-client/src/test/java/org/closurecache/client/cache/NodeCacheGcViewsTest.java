@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.stream.Stream;
 import org.closurecache.client.cache.CacheFixtures.Closure;
 import org.closurecache.client.cache.NodeCacheClosureTest.MutableClock;
+import org.closurecache.client.view.ViewLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.FileEntry;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +36,7 @@ class NodeCacheGcViewsTest {
   private MutableClock clock;
   private NodeCache cache;
   private CacheLayout layout;
+  private ViewLayout views;
   private Closure a, b, c, d;
   private Path outside;
   private Path precious;
@@ -46,6 +48,7 @@ class NodeCacheGcViewsTest {
     clock = new MutableClock(now);
     cache = NodeCache.open(dir.resolve("cache"), Waiter.silent(), clock);
     layout = cache.layout();
+    views = layout.views();
     outside = Files.createDirectories(dir.resolve("outside"));
     precious = Files.writeString(outside.resolve("precious.txt"), "not the cache's");
     outsideLib = Files.createDirectories(outside.resolve("lib"));
@@ -78,7 +81,7 @@ class NodeCacheGcViewsTest {
 
   /** The view of {@code c} as exec-shim builds it, in {@code views/<hex>}. */
   private Path view(Closure c) throws IOException {
-    return buildView(layout.viewDir(c.digest()), c);
+    return buildView(views.viewDir(c.digest()), c);
   }
 
   private Path buildView(Path viewDir, Closure c) throws IOException {
@@ -106,7 +109,7 @@ class NodeCacheGcViewsTest {
   }
 
   private List<String> viewsDirNames() throws IOException {
-    try (Stream<Path> s = Files.list(layout.viewsDir())) {
+    try (Stream<Path> s = Files.list(views.viewsDir())) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
     }
   }
@@ -159,20 +162,20 @@ class NodeCacheGcViewsTest {
   void gc_removesViewsOfManifestsNotCompleteHere_andOldLeftovers_evenUnderTheLimit() throws IOException {
     view(d);
     Digest unknown = Digest.of(new byte[] {7});
-    Path viewUnknown = buildView(layout.viewDir(unknown), a);
+    Path viewUnknown = buildView(views.viewDir(unknown), a);
     Closure incomplete = CacheFixtures.closure("e", CacheFixtures.stageRandom(layout, new Random(5), 1, 10));
     cache.putManifest(incomplete.digest(), incomplete.envelope());
-    Files.createDirectories(layout.viewDir(incomplete.digest()).resolve("root"));
+    Files.createDirectories(views.viewDir(incomplete.digest()).resolve("root"));
     // a view name that is a symlink to a directory outside: the link goes, not the directory
     Digest hostile = Digest.of(new byte[] {8});
-    Files.createSymbolicLink(layout.viewDir(hostile), outside);
-    Path oldBuild = buildView(layout.newViewBuildDir(a.digest()), a);
-    Path freshBuild = buildView(layout.newViewBuildDir(c.digest()), c);
-    Path oldTrash = buildView(layout.newViewTrashPath(d.digest()), d);
+    Files.createSymbolicLink(views.viewDir(hostile), outside);
+    Path oldBuild = buildView(views.newBuildDir(a.digest()), a);
+    Path freshBuild = buildView(views.newBuildDir(c.digest()), c);
+    Path oldTrash = buildView(views.newTrashPath(d.digest()), d);
     FileTime twoHoursAgo = FileTime.fromMillis(clock.millis() - Duration.ofHours(2).toMillis());
     Files.setLastModifiedTime(oldBuild, twoHoursAgo);
     Files.setLastModifiedTime(oldTrash, twoHoursAgo);
-    Files.writeString(layout.viewsDir().resolve("README"), "someone else's");
+    Files.writeString(views.viewsDir().resolve("README"), "someone else's");
 
     GcReport r = cache.gc(1_000_000, Set.of());
 
@@ -216,7 +219,7 @@ class NodeCacheGcViewsTest {
   @Test
   void gc_removesAVariantCopyACrashedBuilderLeft_onceItIsOld() throws IOException {
     FileEntry entryOfB = b.manifest().files().get("/opt/b/bin/b");
-    Path shard = layout.variantPath(entryOfB.digest(), 0444, 5L).getParent();
+    Path shard = views.variantPath(entryOfB.digest(), 0444, 5L).getParent();
     Files.createDirectories(shard);
     Path leftover = Files.writeString(shard.resolve(".variant-42.tmp"), "half a copy");
     // its mtime is set to a recorded one while it is made; only its ctime tells its age
@@ -248,7 +251,7 @@ class NodeCacheGcViewsTest {
 
   /** A variant of {@code f}'s object as exec-shim makes one: a copy with other attributes. */
   private Path variant(FileEntry f, int mode, long mtime) throws IOException {
-    Path v = layout.variantPath(f.digest(), mode, mtime);
+    Path v = views.variantPath(f.digest(), mode, mtime);
     Files.createDirectories(v.getParent());
     Files.copy(layout.objectPath(f.digest()), v);
     Files.setPosixFilePermissions(v, ObjectCommitter.permissions(mode));

@@ -7,11 +7,11 @@ import java.util.concurrent.Callable;
 import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.client.cache.NodeCache;
 import org.closurecache.client.cli.NodeOptions;
+import org.closurecache.client.view.ViewVerifier;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.Ref;
 import org.closurecache.core.sign.SignedManifest;
-import org.closurecache.shim.view.ViewVerifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
         : pulledTarget(layout, ref.tagName().orElseThrow());
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    if (!Files.isDirectory(layout.viewDir(digest))) {
+    if (!Files.isDirectory(layout.views().viewDir(digest))) {
       err.println("verify: no view of " + digest + " in " + layout.root() + "; exec-shim run builds it");
       return 1;
     }
@@ -54,14 +54,14 @@ final class VerifyCommand implements Callable<Integer> {
       manifest = SignedManifest.storedManifest(cache.manifest(digest).orElseThrow(
           () -> new java.io.IOException("manifest " + digest + " is not in the cache index")));
     }
-    ViewVerifier verifier = new ViewVerifier(layout);
-    ViewVerifier.Report report = content ? verifier.checkContent(layout.viewDir(digest), manifest)
-        : verifier.check(layout.viewDir(digest), manifest);
+    ViewVerifier verifier = new ViewVerifier(layout.views());
+    ViewVerifier.Report report = content ? verifier.checkContent(layout.views().viewDir(digest), manifest)
+        : verifier.check(layout.views().viewDir(digest), manifest);
     if (!report.ok()) {
-      err.println("verify: view " + layout.viewDir(digest) + " fails: " + report);
+      err.println("verify: view " + layout.views().viewDir(digest) + " fails: " + report);
       return 1;
     }
-    out.printf("view %s: %d files, %d symlinks, sound%s%n", layout.viewDir(digest), manifest.files().size(),
+    out.printf("view %s: %d files, %d symlinks, sound%s%n", layout.views().viewDir(digest), manifest.files().size(),
         manifest.symlinks().size(), content ? " (content re-hashed)" : "");
     return 0;
   }

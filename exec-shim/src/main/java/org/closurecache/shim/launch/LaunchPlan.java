@@ -15,10 +15,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.closurecache.client.view.ViewBuilder;
+import org.closurecache.client.view.ViewLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.LoadedLibrary;
 import org.closurecache.core.manifest.Manifest;
-import org.closurecache.shim.view.ViewBuilder;
 
 /**
  * The launch plan written next to a view ({@code views/<hex>/plan/}), so that a launcher with no
@@ -166,7 +167,7 @@ public final class LaunchPlan {
     for (String path : manifest.files().keySet()) {
       String top = path.substring(1, path.indexOf('/', 1) < 0 ? path.length() : path.indexOf('/', 1));
       if (NODE_OWNED.contains(top) && Files.isRegularFile(Path.of(path), LinkOption.NOFOLLOW_LINKS)) {
-        out.addAll(List.of("--ro-bind-try", ViewBuilder.inside(finalRoot, path).toString(), path));
+        out.addAll(List.of("--ro-bind-try", ViewLayout.inside(finalRoot, path).toString(), path));
       }
     }
     return out;
@@ -228,18 +229,18 @@ public final class LaunchPlan {
       // The directory the loader found the name in, with recorded symlinks followed inside the
       // view: an absolute link (/lib -> /usr/lib) would otherwise lead to the node's own files.
       String dir = lib.path().substring(0, Math.max(1, lib.path().lastIndexOf('/')));
-      dirs.add(ViewBuilder.inside(finalRoot, manifest.resolvePath(dir).orElse(dir)).toString());
+      dirs.add(ViewLayout.inside(finalRoot, manifest.resolvePath(dir).orElse(dir)).toString());
     }
-    return List.of(ViewBuilder.inside(finalRoot, loader).toString(), "--inhibit-cache",
+    return List.of(ViewLayout.inside(finalRoot, loader).toString(), "--inhibit-cache",
         "--library-path", String.join(":", dirs));
   }
 
   private static String loaderExe(Manifest manifest, Path buildRoot, Path finalRoot) throws IOException {
     String entry = manifest.resolve(manifest.entry().path()).orElseThrow();
-    if (org.closurecache.core.capture.Shebang.interpreter(ViewBuilder.inside(buildRoot, entry)).isPresent()) {
+    if (org.closurecache.core.capture.Shebang.interpreter(ViewLayout.inside(buildRoot, entry)).isPresent()) {
       return "";
     }
-    return ViewBuilder.inside(finalRoot, entry).toString();
+    return ViewLayout.inside(finalRoot, entry).toString();
   }
 
   private static void line(Path file, String value) throws IOException {

@@ -7,15 +7,16 @@ import java.nio.file.Path;
 import java.util.Optional;
 import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.client.cache.NodeCache;
-import org.closurecache.client.cache.ViewSweeper;
 import org.closurecache.client.pull.Puller;
+import org.closurecache.client.view.ViewBuilder;
+import org.closurecache.client.view.ViewLayout;
+import org.closurecache.client.view.ViewSweeper;
+import org.closurecache.client.view.ViewVerifier;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.Ref;
 import org.closurecache.core.sign.SignedManifest;
-import org.closurecache.shim.view.ViewBuilder;
-import org.closurecache.shim.view.ViewVerifier;
 
 /**
  * Everything {@code exec-shim run} does before the job starts: make sure the closure is complete
@@ -79,19 +80,19 @@ public final class Preparer {
           + "; run cache-client fsck", e);
     }
     Guards.requirePlatform(manifest, Guards.nodePlatform());
-    Path viewDir = layout.viewDir(digest);
+    Path viewDir = layout.views().viewDir(digest);
     if (rebuild) {
-      ViewSweeper.discard(layout, digest);  // moved aside first: a launcher never sees half a tree
+      ViewSweeper.discard(layout.views(), digest);  // moved aside first: a launcher never sees half a tree
     }
     Digest d = digest;
-    ViewBuilder.Built built = new ViewBuilder(layout).build(digest, manifest,
+    ViewBuilder.Built built = new ViewBuilder(layout.views()).build(digest, manifest,
         (buildRoot, planDir) -> LaunchPlan.write(d, manifest, layout.root(), buildRoot,
-            ViewBuilder.rootOf(viewDir), planDir));
+            ViewLayout.rootOf(viewDir), planDir));
     if (manifest.interpreter().isPresent() && !Guards.requiredHwcaps(manifest).isEmpty()) {
       String loader = manifest.resolve(manifest.interpreter().get()).orElseThrow();
-      Guards.requireHwcaps(manifest, Guards.supportedHwcaps(ViewBuilder.inside(ViewBuilder.rootOf(viewDir), loader)));
+      Guards.requireHwcaps(manifest, Guards.supportedHwcaps(ViewLayout.inside(ViewLayout.rootOf(viewDir), loader)));
     }
-    ViewVerifier.Report report = new ViewVerifier(layout).check(viewDir, manifest);
+    ViewVerifier.Report report = new ViewVerifier(layout.views()).check(viewDir, manifest);
     if (!report.ok()) {
       throw new Guards.RefusedException("the view " + viewDir + " fails verification: " + report
           + "; rebuild it with exec-shim run --rebuild (and check who changed it)");

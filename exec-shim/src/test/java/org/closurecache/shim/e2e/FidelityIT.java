@@ -16,10 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.closurecache.client.view.ViewLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.shim.e2e.Site.Run;
-import org.closurecache.shim.view.ViewBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -300,7 +300,7 @@ class FidelityIT {
     assertSameRun(host, Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--root", "host")));
 
     // A view planned before the helper existed still runs, as it always did.
-    Files.delete(ViewBuilder.planOf(Site.viewDir(cache, d)).resolve("exec-helper"));
+    Files.delete(ViewLayout.planOf(Site.viewDir(cache, d)).resolve("exec-helper"));
     Run old = Site.view(cache, d, Map.of(), List.of("--mode", "namespace", "--cwd", dir.toString()));
     assertEquals("argv0=/usr/bin/perl exe=" + perl + " PWD=" + dir + "\n", old.out(), old.err());
   }

@@ -16,10 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.closurecache.client.view.ViewLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.shim.e2e.Site.Run;
-import org.closurecache.shim.view.ViewBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -142,7 +142,7 @@ class PythonJobIT {
     List<String> out = job.lines();
     assertEquals("1", out.get(0));
     // The documented limit, seen: /proc/self/exe is the view's loader.
-    Path root = ViewBuilder.rootOf(Site.viewDir(cache, probe));
+    Path root = ViewLayout.rootOf(Site.viewDir(cache, probe));
     assertTrue(out.get(1).startsWith(root + "/") && out.get(1).endsWith("/ld-linux-x86-64.so.2"), out.get(1));
     List<String> warning = job.err().lines().toList();
     assertEquals(1, warning.size(), job.err());
@@ -158,7 +158,7 @@ class PythonJobIT {
         nodeFile.toString());
     assertOk(job);
     String python = Path.of("/usr/bin/python3").toRealPath().toString();
-    Path inView = ViewBuilder.inside(ViewBuilder.rootOf(Site.viewDir(cache, probe)), python);
+    Path inView = ViewLayout.inside(ViewLayout.rootOf(Site.viewDir(cache, probe)), python);
     String view = python + " " + Files.getAttribute(inView, "unix:dev", LinkOption.NOFOLLOW_LINKS) + " "
         + Files.getAttribute(inView, "unix:ino", LinkOption.NOFOLLOW_LINKS);
     assertEquals(List.of("written by the node", view), job.lines(), "the node's file, the view's python");

@@ -217,7 +217,7 @@ final class Site implements AutoCloseable {
   }
 
   static Path viewDir(Path cache, Digest manifest) {
-    return CacheLayout.at(cache).viewDir(manifest);
+    return CacheLayout.at(cache).views().viewDir(manifest);
   }
 
   /** The manifest as the node cache stored it (read-only: no writer is disturbed). */

@@ -20,12 +20,12 @@ import java.util.Map;
 import java.util.Set;
 import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.client.running.RunningJobs;
+import org.closurecache.client.view.ViewLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestingInputStream;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.shim.e2e.Site.Run;
-import org.closurecache.shim.view.ViewBuilder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -105,7 +105,7 @@ class WarmPathAndGuardsIT {
     assertOk(first);
     Manifest m = Site.manifest(cache, perl);
     String entry = m.resolve(m.entry().path()).orElseThrow();
-    Path inView = ViewBuilder.inside(ViewBuilder.rootOf(Site.viewDir(cache, perl)), entry);
+    Path inView = ViewLayout.inside(ViewLayout.rootOf(Site.viewDir(cache, perl)), entry);
 
     // Another file of the same size, mode and mtime. The view's file is a hard link into the
     // cache: unlink it first, never write through it.

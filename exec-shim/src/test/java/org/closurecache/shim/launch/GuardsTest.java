@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import org.closurecache.client.view.TestCache;
 import org.closurecache.core.manifest.Manifest;
-import org.closurecache.shim.view.TestCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

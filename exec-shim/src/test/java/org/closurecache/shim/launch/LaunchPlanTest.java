@@ -13,11 +13,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.closurecache.client.view.TestCache;
+import org.closurecache.client.view.ViewBuilder;
+import org.closurecache.client.view.ViewLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.ManifestCodec;
-import org.closurecache.shim.view.TestCache;
-import org.closurecache.shim.view.ViewBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -135,14 +136,14 @@ class LaunchPlanTest {
 
   private Path buildView(Manifest m) throws IOException {
     Digest d = ManifestCodec.digest(m);
-    Path viewDir = cache.layout.viewDir(d);
-    return new ViewBuilder(cache.layout).build(d, m, (root, plan) -> LaunchPlan.write(d, m, cache.layout.root(),
-        root, ViewBuilder.rootOf(viewDir), plan)).dir();
+    Path viewDir = cache.views.viewDir(d);
+    return new ViewBuilder(cache.views).build(d, m, (root, plan) -> LaunchPlan.write(d, m, cache.layout.root(),
+        root, ViewLayout.rootOf(viewDir), plan)).dir();
   }
 
   @Test
   void write_saysWhetherToDropPwd_andShipsTheExecHelperRunnableByEveryone() throws IOException {
-    Path without = ViewBuilder.planOf(buildView(python().build()));
+    Path without = ViewLayout.planOf(buildView(python().build()));
     assertEquals("drop\n", Files.readString(without.resolve("pwd")), "the recorded environment has no PWD");
     assertEquals("/usr/bin/python3\n", Files.readString(without.resolve("entry")));
     assertArrayEquals(LaunchPlan.helper(), Files.readAllBytes(without.resolve("exec-helper")));
@@ -150,7 +151,7 @@ class LaunchPlanTest {
         Files.getPosixFilePermissions(without.resolve("exec-helper")));
     assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"),
         Files.getPosixFilePermissions(without.resolve("argv")));
-    Path with = ViewBuilder.planOf(buildView(python().env("PWD", "/srv").build()));
+    Path with = ViewLayout.planOf(buildView(python().env("PWD", "/srv").build()));
     assertEquals("keep\n", Files.readString(with.resolve("pwd")));
   }
 
@@ -167,7 +168,7 @@ class LaunchPlanTest {
         "--ro-bind", FINAL + "/usr", "/usr",
         "--ro-bind", FINAL + "/var", "/var",
         "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"),
-        LaunchPlan.isolatedBinds(ViewBuilder.rootOf(view), FINAL));
+        LaunchPlan.isolatedBinds(ViewLayout.rootOf(view), FINAL));
   }
 
   @Test
@@ -183,7 +184,7 @@ class LaunchPlanTest {
     assertTrue(Files.isRegularFile(Path.of("/etc/passwd")));
     assertFalse(Files.exists(Path.of("/etc/closure-cache-test-absent.conf")));
     expected.addAll(List.of("--ro-bind-try", FINAL + "/etc/passwd", "/etc/passwd"));
-    assertEquals(expected, LaunchPlan.hostBinds(python().build(), ViewBuilder.rootOf(view), FINAL));
+    assertEquals(expected, LaunchPlan.hostBinds(python().build(), ViewLayout.rootOf(view), FINAL));
   }
 
   @Test
@@ -246,8 +247,8 @@ class LaunchPlanTest {
         .cwd("/home/a user/dïr")
         .build();
     Path view = buildView(m);
-    Path plan = ViewBuilder.planOf(view);
-    Path root = ViewBuilder.rootOf(view);
+    Path plan = ViewLayout.planOf(view);
+    Path root = ViewLayout.rootOf(view);
 
     assertEquals("1\n", Files.readString(plan.resolve("format")));
     assertEquals(ManifestCodec.digest(m) + "\n", Files.readString(plan.resolve("manifest")));
@@ -287,7 +288,7 @@ class LaunchPlanTest {
         .entry("/usr/bin/hello")
         .build();
 
-    assertEquals("\n", Files.readString(ViewBuilder.planOf(buildView(m)).resolve("loader.exe")));
+    assertEquals("\n", Files.readString(ViewLayout.planOf(buildView(m)).resolve("loader.exe")));
   }
 
   @Test
@@ -297,6 +298,6 @@ class LaunchPlanTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> buildView(m));
 
     assertTrue(e.getMessage().contains("cwd"), e.getMessage());
-    assertFalse(Files.exists(cache.layout.viewDir(ManifestCodec.digest(m))));
+    assertFalse(Files.exists(cache.views.viewDir(ManifestCodec.digest(m))));
   }
 }

@@ -1,4 +1,4 @@
-package org.closurecache.shim.view;
+package org.closurecache.client.view;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,7 +12,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestingInputStream;
 import org.closurecache.core.manifest.FileEntry;
@@ -33,9 +32,9 @@ public final class ViewVerifier {
   /** At most this many problems are listed; the rest are counted. */
   private static final int MAX_LISTED = 10;
 
-  private final CacheLayout layout;
+  private final ViewLayout layout;
 
-  public ViewVerifier(CacheLayout layout) {
+  public ViewVerifier(ViewLayout layout) {
     this.layout = layout;
   }
 
@@ -60,7 +59,7 @@ public final class ViewVerifier {
   }
 
   private Report run(Path viewDir, Manifest manifest, boolean content) throws IOException {
-    Path root = ViewBuilder.rootOf(viewDir);
+    Path root = ViewLayout.rootOf(viewDir);
     List<String> problems = new ArrayList<>();
     int[] more = {0};
     Set<Object> hashed = new HashSet<>();
@@ -70,7 +69,7 @@ public final class ViewVerifier {
       add(problems, more, problem);
     }
     for (Map.Entry<String, String> link : manifest.symlinks().entrySet()) {
-      Path at = ViewBuilder.inside(root, link.getKey());
+      Path at = ViewLayout.inside(root, link.getKey());
       String problem = null;
       if (!Files.isSymbolicLink(at)) {
         problem = link.getKey() + " is not a symlink";
@@ -153,7 +152,7 @@ public final class ViewVerifier {
   private static String checkDirectory(Path root, String path) throws IOException {
     BasicFileAttributes a;
     try {
-      a = Files.readAttributes(ViewBuilder.inside(root, path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      a = Files.readAttributes(ViewLayout.inside(root, path), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
       return path + " is missing";
     }
@@ -166,7 +165,7 @@ public final class ViewVerifier {
   private String checkFile(Path root, String path, FileEntry f, boolean content, Set<Object> hashed,
       Map<Digest, Object> objectKeys)
       throws IOException {
-    Path at = ViewBuilder.inside(root, path);
+    Path at = ViewLayout.inside(root, path);
     Map<String, Object> a;
     try {
       a = Files.readAttributes(at, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);  // one lstat

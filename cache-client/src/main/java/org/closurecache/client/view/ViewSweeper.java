@@ -1,4 +1,4 @@
-package org.closurecache.client.cache;
+package org.closurecache.client.view;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -13,12 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.store.fs.FileTrees;
 
 /**
- * The part of gc that works on {@code views/} and {@code variants/} ({@link CacheLayout}):
+ * The part of gc that works on {@code views/} and {@code variants/} ({@link ViewLayout}):
  *
  * <ul>
  *   <li>{@link #removeViews}: every {@code views/<hex>} not to be kept is renamed to {@code
@@ -27,7 +26,9 @@ import org.closurecache.store.fs.FileTrees;
  *       whose mtime is older than {@link #LEFTOVER_AGE} (left by a builder or a gc that died) are
  *       deleted. Other names are left alone.
  *   <li>{@link #removeUnlinkedVariants}: every well-named variant file with one link (no view
- *       links it) is deleted.
+ *       links it) is deleted, and every variant copy being made whose ctime is older than {@link
+ *       #LEFTOVER_AGE} (left by a builder that died).
+ *   <li>{@link #discard}: one view, removed the same way (for a rebuild).
  * </ul>
  *
  * Trees are deleted without following symlinks (a view holds symlinks to absolute paths such as
@@ -38,23 +39,14 @@ import org.closurecache.store.fs.FileTrees;
  * <p>Not thread-safe: the caller (gc) excludes other writers of the cache.
  */
 public final class ViewSweeper {
-  /** A {@code .build-} or {@code .trash-} directory younger than this may be in use. */
+  /** A {@code .build-} or {@code .trash-} directory or a variant copy younger than this may be in use. */
   static final Duration LEFTOVER_AGE = Duration.ofHours(1);
-  private static final Pattern SHARD = Pattern.compile("[0-9a-f]{2}");
-  /** A variant copy being made (exec-shim's view builder names them so). */
-  private static final Pattern VARIANT_TEMP = Pattern.compile("\\.variant-.*\\.tmp");
 
-  /** What a sweep removed, and what it could not. */
-  record Result(int removed, long bytes, List<String> problems) {
-    Result {
-      problems = List.copyOf(problems);
-    }
-  }
-
-  private final CacheLayout layout;
+  private final ViewLayout layout;
   private final long nowMillis;
 
-  ViewSweeper(CacheLayout layout, long nowMillis) {
+  /** A sweeper of {@code layout} that ages leftovers as of {@code nowMillis} (epoch milliseconds). */
+  public ViewSweeper(ViewLayout layout, long nowMillis) {
     this.layout = layout;
     this.nowMillis = nowMillis;
   }
@@ -64,12 +56,12 @@ public final class ViewSweeper {
    * removals. {@code removed} counts views and leftovers; {@code bytes} is 0 (the space of linked
    * files is freed when their last link goes, counted by whoever removes that).
    */
-  Result removeViews(Set<Digest> keep) throws IOException {
+  public SweepResult removeViews(Set<Digest> keep) throws IOException {
     Path views = layout.viewsDir();
     int removed = 0;
     List<String> problems = new ArrayList<>();
     if (!Files.isDirectory(views, LinkOption.NOFOLLOW_LINKS)) {
-      return new Result(0, 0, problems);
+      return new SweepResult(0, 0, problems);
     }
     List<Path> entries = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(views)) {
@@ -78,66 +70,66 @@ public final class ViewSweeper {
     for (Path p : entries) {
       String name = p.getFileName().toString();
       try {
-        if (name.startsWith(CacheLayout.BUILD_PREFIX) || name.startsWith(CacheLayout.TRASH_PREFIX)) {
+        if (ViewLayout.isBuildOrTrash(name)) {
           if (isOld(p)) {
             FileTrees.delete(p);
             removed++;
           }
           continue;
         }
-        Digest manifest = manifestOf(name);
+        Digest manifest = ViewLayout.manifestOf(name).orElse(null);
         if (manifest == null || keep.contains(manifest)) {
           continue;
         }
-        Path trash = layout.newViewTrashPath(manifest);
-        try {
-          Files.move(p, trash, StandardCopyOption.ATOMIC_MOVE);
-        } catch (NoSuchFileException gone) {
-          continue;
+        if (remove(layout, manifest)) {
+          removed++;
         }
-        FileTrees.delete(trash);
-        removed++;
       } catch (IOException e) {
         problems.add("could not remove " + p + " (" + e + "); its links keep their files' space"
             + " until it is removed (gc retries)");
       }
     }
-    return new Result(removed, 0, problems);
+    return new SweepResult(removed, 0, problems);
   }
 
   /**
    * Removes one view the way gc does: renamed to a trash name first (one atomic step, so a
    * launcher sees the whole view or none), then deleted. Nothing to do if there is no view.
    */
-  public static void discard(CacheLayout layout, Digest manifest) throws IOException {
-    Path view = layout.viewDir(manifest);
-    Path trash = layout.newViewTrashPath(manifest);
+  public static void discard(ViewLayout layout, Digest manifest) throws IOException {
+    remove(layout, manifest);
+  }
+
+  /** Renames the view of {@code manifest} to a trash name, then deletes it; false if there was none. */
+  private static boolean remove(ViewLayout layout, Digest manifest) throws IOException {
+    Path trash = layout.newTrashPath(manifest);
     try {
-      Files.move(view, trash, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(layout.viewDir(manifest), trash, StandardCopyOption.ATOMIC_MOVE);
     } catch (NoSuchFileException gone) {
-      return;
+      return false;
     }
     FileTrees.delete(trash);
+    return true;
   }
 
   /** Deletes the variant files no view links (link count 1). */
-  Result removeUnlinkedVariants() throws IOException {
+  public SweepResult removeUnlinkedVariants() throws IOException {
     Path variants = layout.variantsDir();
     int removed = 0;
     long bytes = 0;
     List<String> problems = new ArrayList<>();
     if (!Files.isDirectory(variants, LinkOption.NOFOLLOW_LINKS)) {
-      return new Result(0, 0, problems);
+      return new SweepResult(0, 0, problems);
     }
     try (DirectoryStream<Path> shards = Files.newDirectoryStream(variants,
-        p -> SHARD.matcher(p.getFileName().toString()).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+        p -> ViewLayout.isShard(p.getFileName().toString()) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
       for (Path shard : shards) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(shard,
-            p -> CacheLayout.VARIANT_NAME.matcher(p.getFileName().toString()).matches()
-                || VARIANT_TEMP.matcher(p.getFileName().toString()).matches())) {
+            p -> ViewLayout.isVariantName(p.getFileName().toString())
+                || ViewLayout.isVariantTemp(p.getFileName().toString()))) {
           for (Path f : files) {
             try {
-              if (VARIANT_TEMP.matcher(f.getFileName().toString()).matches()) {
+              if (ViewLayout.isVariantTemp(f.getFileName().toString())) {
                 // a copy a crashed builder left; ctime, not mtime (set to the recorded one), says its age
                 FileTime changed = (FileTime) Files.getAttribute(f, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
                 if (changed.toMillis() < nowMillis - LEFTOVER_AGE.toMillis()) {
@@ -162,15 +154,7 @@ public final class ViewSweeper {
         }
       }
     }
-    return new Result(removed, bytes, problems);
-  }
-
-  private static Digest manifestOf(String name) {
-    try {
-      return name.length() == 64 ? Digest.ofHex(name) : null;
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    return new SweepResult(removed, bytes, problems);
   }
 
   private boolean isOld(Path p) throws IOException {

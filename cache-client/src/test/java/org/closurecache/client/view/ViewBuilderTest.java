@@ -1,9 +1,9 @@
-package org.closurecache.shim.view;
+package org.closurecache.client.view;
 
-import static org.closurecache.shim.view.TestCache.OBJECT_MTIME;
-import static org.closurecache.shim.view.TestCache.inode;
-import static org.closurecache.shim.view.TestCache.mode;
-import static org.closurecache.shim.view.TestCache.mtime;
+import static org.closurecache.client.view.TestCache.OBJECT_MTIME;
+import static org.closurecache.client.view.TestCache.inode;
+import static org.closurecache.client.view.TestCache.mode;
+import static org.closurecache.client.view.TestCache.mtime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,18 +42,18 @@ class ViewBuilderTest {
       (root, plan) -> Files.writeString(plan.resolve("format"), "1\n");
 
   private ViewBuilder.Built build(TestCache cache, Manifest m) throws IOException {
-    return new ViewBuilder(cache.layout).build(ManifestCodec.digest(m), m, MARK_PLAN);
+    return new ViewBuilder(cache.views).build(ManifestCodec.digest(m), m, MARK_PLAN);
   }
 
   private static Path at(ViewBuilder.Built built, String path) {
-    return ViewBuilder.inside(ViewBuilder.rootOf(built.dir()), path);
+    return ViewLayout.inside(ViewLayout.rootOf(built.dir()), path);
   }
 
   private static List<String> leftovers(TestCache cache) throws IOException {
-    if (!Files.isDirectory(cache.layout.viewsDir())) {
+    if (!Files.isDirectory(cache.views.viewsDir())) {
       return List.of();
     }
-    try (Stream<Path> s = Files.list(cache.layout.viewsDir())) {
+    try (Stream<Path> s = Files.list(cache.views.viewsDir())) {
       return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
     }
   }
@@ -74,14 +74,14 @@ class ViewBuilderTest {
         .build();
 
     List<Path> planRoots = new ArrayList<>();
-    ViewBuilder.Built built = new ViewBuilder(cache.layout).build(ManifestCodec.digest(m), m, (root, plan) -> {
+    ViewBuilder.Built built = new ViewBuilder(cache.views).build(ManifestCodec.digest(m), m, (root, plan) -> {
       planRoots.add(root);
-      assertTrue(Files.isRegularFile(ViewBuilder.inside(root, "/usr/bin/tool")), "plan is written over a whole tree");
+      assertTrue(Files.isRegularFile(ViewLayout.inside(root, "/usr/bin/tool")), "plan is written over a whole tree");
       Files.writeString(plan.resolve("format"), "1\n");
     });
 
     assertFalse(built.reused());
-    assertEquals(cache.layout.viewDir(ManifestCodec.digest(m)), built.dir());
+    assertEquals(cache.views.viewDir(ManifestCodec.digest(m)), built.dir());
     assertEquals(2, built.links());
     assertEquals(0, built.variants());
     assertEquals(4, built.symlinks());
@@ -98,11 +98,11 @@ class ViewBuilderTest {
         assertEquals(0, s.count(), mountPoint + " is empty");
       }
     }
-    assertEquals("1\n", Files.readString(ViewBuilder.planOf(built.dir()).resolve("format")));
+    assertEquals("1\n", Files.readString(ViewLayout.planOf(built.dir()).resolve("format")));
     assertEquals(1, planRoots.size());
     assertFalse(planRoots.get(0).startsWith(built.dir()), "the plan is written before the view is published");
     assertEquals(List.of(), leftovers(cache));
-    assertTrue(new ViewVerifier(cache.layout).checkContent(built.dir(), m).ok());
+    assertTrue(new ViewVerifier(cache.views).checkContent(built.dir(), m).ok());
   }
 
   @Test
@@ -131,7 +131,7 @@ class ViewBuilderTest {
     assertEquals(0755, mode(at(built, "/usr/local/lib")), "parents made like those of files");
     assertTrue(Files.isRegularFile(at(built, "/usr/lib/python3.11/os.py"), LinkOption.NOFOLLOW_LINKS));
     assertTrue(Files.isDirectory(at(built, "/tmp"), LinkOption.NOFOLLOW_LINKS));
-    ViewVerifier.Report report = new ViewVerifier(cache.layout).check(built.dir(), m);
+    ViewVerifier.Report report = new ViewVerifier(cache.views).check(built.dir(), m);
     assertTrue(report.ok(), report::toString);
   }
 
@@ -150,7 +150,7 @@ class ViewBuilderTest {
     try (Stream<Path> s = Files.list(cwd)) {
       assertEquals(0, s.count());
     }
-    assertTrue(new ViewVerifier(cache.layout).check(built.dir(), m).ok());
+    assertTrue(new ViewVerifier(cache.views).check(built.dir(), m).ok());
   }
 
   @Test
@@ -192,9 +192,9 @@ class ViewBuilderTest {
     Path object = cache.layout.objectPath(d);
     assertEquals(3, built.variants());
     assertEquals(inode(object), inode(at(built, "/app/a.py")));
-    assertEquals(inode(cache.layout.variantPath(d, 0444, 1_700_000_001L)), inode(at(built, "/app/b.py")));
-    assertEquals(inode(cache.layout.variantPath(d, 0444, 1_700_000_002L)), inode(at(built, "/app/c.py")));
-    assertEquals(inode(cache.layout.variantPath(d, 0555, OBJECT_MTIME)), inode(at(built, "/app/run")));
+    assertEquals(inode(cache.views.variantPath(d, 0444, 1_700_000_001L)), inode(at(built, "/app/b.py")));
+    assertEquals(inode(cache.views.variantPath(d, 0444, 1_700_000_002L)), inode(at(built, "/app/c.py")));
+    assertEquals(inode(cache.views.variantPath(d, 0555, OBJECT_MTIME)), inode(at(built, "/app/run")));
     Set<Object> inodes = new HashSet<>();
     for (String p : List.of("/app/a.py", "/app/b.py", "/app/c.py", "/app/run")) {
       assertTrue(inodes.add(inode(at(built, p))), p + " has an inode of its own");
@@ -207,7 +207,7 @@ class ViewBuilderTest {
     assertEquals(0555, mode(at(built, "/app/run")), "0775 loses its write bits");
     assertEquals(0444, mode(object), "the object itself is untouched");
     assertEquals(OBJECT_MTIME, mtime(object));
-    assertTrue(new ViewVerifier(cache.layout).checkContent(built.dir(), m).ok());
+    assertTrue(new ViewVerifier(cache.views).checkContent(built.dir(), m).ok());
   }
 
   @Test
@@ -224,13 +224,13 @@ class ViewBuilderTest {
 
     assertEquals(files, built.variants());
     assertTrue(built.syncs() <= 2 + 3, built.syncs() + " syncs for " + files + " new variants");
-    assertTrue(new ViewVerifier(cache.layout).checkContent(built.dir(), m).ok());
+    assertTrue(new ViewVerifier(cache.views).checkContent(built.dir(), m).ok());
     for (int i = 0; i < files; i += 97) {
       String p = String.format("/data/%02d/%05d", i % 10, i);
       assertEquals(1_700_000_000L + i, mtime(at(built, p)), p);
       assertEquals(2, Files.getAttribute(at(built, p), "unix:nlink"), p + ": linked by the view and its variant name only");
     }
-    try (Stream<Path> s = Files.walk(cache.layout.variantsDir())) {
+    try (Stream<Path> s = Files.walk(cache.views.variantsDir())) {
       assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith(".")).toList(), "no temporary left");
     }
   }
@@ -254,7 +254,7 @@ class ViewBuilderTest {
     Object toolInode = inode(at(first, "/usr/bin/tool"));
     AtomicInteger planWrites = new AtomicInteger();
 
-    ViewBuilder.Built second = new ViewBuilder(cache.layout).build(ManifestCodec.digest(m), m,
+    ViewBuilder.Built second = new ViewBuilder(cache.views).build(ManifestCodec.digest(m), m,
         (root, plan) -> planWrites.incrementAndGet());
 
     assertTrue(second.reused());
@@ -277,7 +277,7 @@ class ViewBuilderTest {
 
     assertTrue(e.toString().contains(cache.layout.objectPath(TestCache.absent("never stored").digest()).toString()),
         e.toString());
-    assertFalse(Files.exists(cache.layout.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
+    assertFalse(Files.exists(cache.views.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
     assertEquals(List.of(), leftovers(cache));
   }
 
@@ -286,13 +286,13 @@ class ViewBuilderTest {
     TestCache cache = new TestCache(cacheRoot);
     Manifest m = TestCache.manifest().file("/usr/bin/tool", cache.file("tool")).build();
 
-    IOException e = assertThrows(IOException.class, () -> new ViewBuilder(cache.layout).build(
+    IOException e = assertThrows(IOException.class, () -> new ViewBuilder(cache.views).build(
         ManifestCodec.digest(m), m, (root, plan) -> {
           throw new IOException("disk full while writing the plan");
         }));
 
     assertEquals("disk full while writing the plan", e.getMessage());
-    assertFalse(Files.exists(cache.layout.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
+    assertFalse(Files.exists(cache.views.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
     assertEquals(List.of(), leftovers(cache));
   }
 
@@ -310,9 +310,9 @@ class ViewBuilderTest {
 
     assertTrue(e.getMessage().contains("fsck"), e.getMessage());
     assertTrue(e.getMessage().contains(object.toString()), e.getMessage());
-    assertFalse(Files.exists(cache.layout.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
+    assertFalse(Files.exists(cache.views.viewDir(ManifestCodec.digest(m)), LinkOption.NOFOLLOW_LINKS));
     assertEquals(List.of(), leftovers(cache));
-    Path variants = cache.layout.variantPath(script.digest(), 0555, 1_700_000_000L).getParent();
+    Path variants = cache.views.variantPath(script.digest(), 0555, 1_700_000_000L).getParent();
     try (Stream<Path> s = Files.list(variants)) {
       assertEquals(List.of(), s.toList(), "neither a variant nor its temp file is left");
     }
@@ -338,25 +338,25 @@ class ViewBuilderTest {
         for (int t = 0; t < threads; t++) {
           Callable<ViewBuilder.Built> task = () -> {
             start.await();
-            return new ViewBuilder(cache.layout).build(digest, m, MARK_PLAN);
+            return new ViewBuilder(cache.views).build(digest, m, MARK_PLAN);
           };
           results.add(pool.submit(task));
         }
         start.countDown();
         for (Future<ViewBuilder.Built> f : results) {
-          assertEquals(cache.layout.viewDir(digest), f.get(60, TimeUnit.SECONDS).dir());
+          assertEquals(cache.views.viewDir(digest), f.get(60, TimeUnit.SECONDS).dir());
         }
       } finally {
         pool.shutdownNow();
       }
       assertEquals(List.of(), leftovers(cache), "round " + round);
-      ViewVerifier.Report report = new ViewVerifier(cache.layout).check(cache.layout.viewDir(digest), m);
+      ViewVerifier.Report report = new ViewVerifier(cache.views).check(cache.views.viewDir(digest), m);
       assertTrue(report.ok(), "round " + round + ": " + report);
     }
-    try (Stream<Path> views = Files.list(cache.layout.viewsDir())) {
+    try (Stream<Path> views = Files.list(cache.views.viewsDir())) {
       assertEquals(3, views.count(), "one view per manifest");
     }
-    try (Stream<Path> variants = Files.walk(cache.layout.variantsDir())) {
+    try (Stream<Path> variants = Files.walk(cache.views.variantsDir())) {
       assertEquals(List.of(), variants.filter(p -> p.getFileName().toString().startsWith(".")).toList());
     }
   }
@@ -372,7 +372,7 @@ class ViewBuilderTest {
 
   @Test
   void inside_refusesARelativePath() {
-    assertThrows(IllegalArgumentException.class, () -> ViewBuilder.inside(cacheRoot, "usr/bin"));
-    assertEquals(cacheRoot, ViewBuilder.inside(cacheRoot, "/"));
+    assertThrows(IllegalArgumentException.class, () -> ViewLayout.inside(cacheRoot, "usr/bin"));
+    assertEquals(cacheRoot, ViewLayout.inside(cacheRoot, "/"));
   }
 }

@@ -1,4 +1,4 @@
-package org.closurecache.shim.view;
+package org.closurecache.client.view;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -40,12 +40,12 @@ class ViewVerifierTest {
         .directory(LOOKED_AT)
         .entry(TOOL)
         .build();
-    view = new ViewBuilder(cache.layout).build(ManifestCodec.digest(manifest), manifest, (root, plan) -> {}).dir();
-    verifier = new ViewVerifier(cache.layout);
+    view = new ViewBuilder(cache.views).build(ManifestCodec.digest(manifest), manifest, (root, plan) -> {}).dir();
+    verifier = new ViewVerifier(cache.views);
   }
 
   private Path at(String path) {
-    return ViewBuilder.inside(ViewBuilder.rootOf(view), path);
+    return ViewLayout.inside(ViewLayout.rootOf(view), path);
   }
 
   private ViewVerifier.Report check() throws IOException {
@@ -184,9 +184,9 @@ class ViewVerifierTest {
       spec.file("/data/f" + (char) ('a' + i), cache.file("file " + i));
     }
     Manifest m = spec.build();
-    Path v = new ViewBuilder(cache.layout).build(ManifestCodec.digest(m), m, (root, plan) -> {}).dir();
+    Path v = new ViewBuilder(cache.views).build(ManifestCodec.digest(m), m, (root, plan) -> {}).dir();
     for (String p : m.files().keySet()) {
-      Files.delete(ViewBuilder.inside(ViewBuilder.rootOf(v), p));
+      Files.delete(ViewLayout.inside(ViewLayout.rootOf(v), p));
     }
 
     ViewVerifier.Report report = verifier.check(v, m);

@@ -1,4 +1,4 @@
-package org.closurecache.shim.view;
+package org.closurecache.client.view;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.closurecache.client.cache.CacheLayout;
 import org.closurecache.core.digest.Descriptor;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestingOutputStream;
@@ -63,9 +62,9 @@ public final class ViewBuilder {
   private static final Set<PosixFilePermission> PLAN_FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
   private static final Set<PosixFilePermission> PLAN_PROGRAM_MODE = PosixFilePermissions.fromString("rwxr-xr-x");
 
-  private final CacheLayout layout;
+  private final ViewLayout layout;
 
-  public ViewBuilder(CacheLayout layout) {
+  public ViewBuilder(ViewLayout layout) {
     this.layout = layout;
   }
 
@@ -74,24 +73,6 @@ public final class ViewBuilder {
    * symlinks, and how many filesystem syncs it took.
    */
   public record Built(Path dir, boolean reused, int links, int variants, int symlinks, int syncs) {}
-
-  /** The root inside a view directory: the tree the job sees as {@code /}. */
-  public static Path rootOf(Path viewDir) {
-    return viewDir.resolve("root");
-  }
-
-  /** The launch plan directory inside a view directory. */
-  public static Path planOf(Path viewDir) {
-    return viewDir.resolve("plan");
-  }
-
-  /** Where {@code absolutePath} of the job's tree lies inside {@code root}. */
-  public static Path inside(Path root, String absolutePath) {
-    if (!absolutePath.startsWith("/")) {
-      throw new IllegalArgumentException("not an absolute path: " + absolutePath);
-    }
-    return absolutePath.equals("/") ? root : root.resolve(absolutePath.substring(1));
-  }
 
   /**
    * The view of {@code manifest}, built now if it is not there. Every object of the manifest must
@@ -107,19 +88,19 @@ public final class ViewBuilder {
       throw new IOException(dir + " is not a directory; remove it and run again");
     }
     Files.createDirectories(layout.viewsDir());
-    Path build = layout.newViewBuildDir(manifestDigest);
+    Path build = layout.newBuildDir(manifestDigest);
     Files.setPosixFilePermissions(layout.viewsDir(), DIR_MODE);  // every user's launcher reads views
     try {
       // a temporary directory is made 0700; a view serves jobs of every user
       Files.setPosixFilePermissions(build, DIR_MODE);
-      Path root = Files.setPosixFilePermissions(Files.createDirectory(rootOf(build)), DIR_MODE);
+      Path root = Files.setPosixFilePermissions(Files.createDirectory(ViewLayout.rootOf(build)), DIR_MODE);
       Set<Path> made = new HashSet<>();
       made.add(root);
       int variants = 0;
       int[] syncs = {0};
       Map<Path, PendingVariant> pending = new HashMap<>();
       for (Map.Entry<String, FileEntry> e : manifest.files().entrySet()) {
-        Path target = inside(root, e.getKey());
+        Path target = ViewLayout.inside(root, e.getKey());
         parents(root, target, made);
         FileEntry f = e.getValue();
         Path object = layout.objectPath(f.digest());
@@ -141,31 +122,31 @@ public final class ViewBuilder {
       makeVariants(pending.values(), syncs);
       pending.clear();
       for (Map.Entry<String, String> link : manifest.symlinks().entrySet()) {
-        Path at = inside(root, link.getKey());
+        Path at = ViewLayout.inside(root, link.getKey());
         parents(root, at, made);
         Files.createSymbolicLink(at, Path.of(link.getValue()));
       }
       for (String directory : manifest.directories()) {
-        Path d = inside(root, directory);
+        Path d = ViewLayout.inside(root, directory);
         if (!made.contains(d)) {  // one above a key is there already
           parents(root, d, made);
           directory(d, made);
         }
       }
       Optional<String> cwd = workingDirectory(manifest);
-      if (cwd.isPresent() && !made.contains(inside(root, cwd.get()))) {
-        Path d = inside(root, cwd.get());
+      if (cwd.isPresent() && !made.contains(ViewLayout.inside(root, cwd.get()))) {
+        Path d = ViewLayout.inside(root, cwd.get());
         parents(root, d, made);
         directory(d, made);
       }
       for (String mountPoint : MOUNT_POINTS) {
-        Path p = inside(root, mountPoint);
+        Path p = ViewLayout.inside(root, mountPoint);
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
           Files.setPosixFilePermissions(Files.createDirectory(p), DIR_MODE);
           made.add(p);
         }
       }
-      Path plan = Files.setPosixFilePermissions(Files.createDirectory(planOf(build)), DIR_MODE);
+      Path plan = Files.setPosixFilePermissions(Files.createDirectory(ViewLayout.planOf(build)), DIR_MODE);
       planWriter.write(root, plan);
       try (var planFiles = Files.list(plan)) {
         for (Path f : planFiles.toList()) {
@@ -336,8 +317,7 @@ public final class ViewBuilder {
   /** A verified copy of {@code f}'s object with the mode and mtime of {@code variant}, in a temporary file. */
   private Path copy(FileEntry f, Path variant) throws IOException {
     Path object = layout.objectPath(f.digest());
-    Files.createDirectories(variant.getParent());
-    Path temp = Files.createTempFile(variant.getParent(), ".variant-", ".tmp");
+    Path temp = layout.newVariantTemp(variant);
     try {
       Descriptor copied;
       try (InputStream in = Files.newInputStream(object, LinkOption.NOFOLLOW_LINKS);

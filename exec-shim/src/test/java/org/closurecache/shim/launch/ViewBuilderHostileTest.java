@@ -1,4 +1,4 @@
-package org.closurecache.shim.view;
+package org.closurecache.shim.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,16 +15,23 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.closurecache.client.view.TestCache;
+import org.closurecache.client.view.ViewBuilder;
+import org.closurecache.client.view.ViewLayout;
+import org.closurecache.client.view.ViewVerifier;
 import org.closurecache.core.digest.Digest;
 import org.closurecache.core.manifest.FileEntry;
 import org.closurecache.core.manifest.Manifest;
 import org.closurecache.core.manifest.ManifestCodec;
-import org.closurecache.shim.launch.LaunchPlan;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Manifests and caches made to lure the view builder into writing outside the view. */
+/**
+ * Manifests and caches made to lure the view builder into writing outside the view. The views are
+ * built with the real launch plan ({@link LaunchPlan#write}), which reads the view being built, so
+ * these tests live with it rather than with the builder in cache-client.
+ */
 class ViewBuilderHostileTest {
   @TempDir Path base;
   Path outside;
@@ -57,15 +64,15 @@ class ViewBuilderHostileTest {
 
   private ViewBuilder.Built buildWithPlan(Manifest m) throws IOException {
     Digest digest = ManifestCodec.digest(m);
-    Path finalRoot = ViewBuilder.rootOf(cache.layout.viewDir(digest));
-    return new ViewBuilder(cache.layout).build(digest, m,
+    Path finalRoot = ViewLayout.rootOf(cache.views.viewDir(digest));
+    return new ViewBuilder(cache.views).build(digest, m,
         (root, plan) -> LaunchPlan.write(digest, m, cache.layout.root(), root, finalRoot, plan));
   }
 
   @Test
   void build_whenSymlinksPointOutsideTheView_createsThemAsIsAndNeverFollowsThem() throws IOException {
     // From root/usr/lib, as far up as needed to reach base/outside (views/<hex>/root/usr/lib).
-    String up = cache.layout.viewsDir().resolve("hex/root/usr/lib").relativize(outside).toString();
+    String up = cache.views.viewsDir().resolve("hex/root/usr/lib").relativize(outside).toString();
     SortedMap<String, String> links = new TreeMap<>(Map.of(
         "/usr/lib/evil", "../../../../../../etc",
         "/usr/lib/evil-abs", "/etc",
@@ -90,9 +97,9 @@ class ViewBuilderHostileTest {
 
     assertEquals(before, snapshot(outside), "nothing outside the view was created or modified");
     assertEquals(baseBefore, Set.of(base.toFile().list()));
-    Path root = ViewBuilder.rootOf(built.dir());
+    Path root = ViewLayout.rootOf(built.dir());
     for (Map.Entry<String, String> link : links.entrySet()) {
-      Path at = ViewBuilder.inside(root, link.getKey());
+      Path at = ViewLayout.inside(root, link.getKey());
       assertTrue(Files.isSymbolicLink(at), link.getKey());
       assertEquals(link.getValue(), Files.readSymbolicLink(at).toString(), link.getKey());
     }
@@ -113,13 +120,13 @@ class ViewBuilderHostileTest {
       s.forEach(p -> found.add("/" + root.relativize(p)));
     }
     assertEquals(expected, found);
-    assertTrue(new ViewVerifier(cache.layout).check(built.dir(), m).ok());
+    assertTrue(new ViewVerifier(cache.views).check(built.dir(), m).ok());
   }
 
   @Test
   void build_whenTheViewPathIsAPlantedSymlink_refusesWithoutFollowingIt() throws IOException {
     Manifest m = TestCache.manifest().file("/usr/bin/tool", cache.file("tool")).build();
-    Path viewDir = cache.layout.viewDir(ManifestCodec.digest(m));
+    Path viewDir = cache.views.viewDir(ManifestCodec.digest(m));
     Files.createDirectories(viewDir.getParent());
     Files.createSymbolicLink(viewDir, outside);
     Map<String, String> before = snapshot(outside);
@@ -137,7 +144,7 @@ class ViewBuilderHostileTest {
   @Test
   void build_whenAVariantPathIsAPlantedSymlink_replacesTheLinkAndLeavesItsTargetAlone() throws IOException {
     FileEntry script = cache.file("#!/bin/sh\necho hi\n", 0755, 1_700_000_000L);
-    Path variant = cache.layout.variantPath(script.digest(), 0555, 1_700_000_000L);
+    Path variant = cache.views.variantPath(script.digest(), 0555, 1_700_000_000L);
     Files.createDirectories(variant.getParent());
     Path victim = outside.resolve("etc/passwd");
     Files.createSymbolicLink(variant, victim);
@@ -148,8 +155,8 @@ class ViewBuilderHostileTest {
 
     assertEquals(before, snapshot(outside));
     assertTrue(Files.isRegularFile(variant, LinkOption.NOFOLLOW_LINKS));
-    assertEquals(TestCache.inode(variant), TestCache.inode(ViewBuilder.inside(ViewBuilder.rootOf(built.dir()), "/usr/bin/run")));
-    assertTrue(new ViewVerifier(cache.layout).checkContent(built.dir(), m).ok());
+    assertEquals(TestCache.inode(variant), TestCache.inode(ViewLayout.inside(ViewLayout.rootOf(built.dir()), "/usr/bin/run")));
+    assertTrue(new ViewVerifier(cache.views).checkContent(built.dir(), m).ok());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package org.closurecache.shim.view;
+package org.closurecache.client.view;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +35,12 @@ public final class TestCache {
   public static final long OBJECT_MTIME = 1_600_000_000L;
 
   public final CacheLayout layout;
+  /** The views and variants of {@link #layout}. */
+  public final ViewLayout views;
 
   public TestCache(Path root) {
     this.layout = CacheLayout.at(root);
+    this.views = layout.views();
   }
 
   /** Stores {@code content} as an object (if it is not there yet) and answers its digest. */
