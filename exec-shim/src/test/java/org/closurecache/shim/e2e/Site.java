@@ -144,16 +144,6 @@ final class Site implements AutoCloseable {
     return publishExactly(cwd, env, how, program);
   }
 
-  /**
-   * The default trace exclusions, but for one that holds this checkout (a clone under /home or
-   * /tmp): the tests' project directories live in it and stand for a user's project, which a
-   * publisher would name with --trace-include.
-   */
-  private static List<String> traceExclude() {
-    Path checkout = Path.of(System.getProperty("user.dir")).toAbsolutePath();
-    return ClosureCapture.DEFAULT_TRACE_EXCLUDE.stream().filter(prefix -> !checkout.startsWith(prefix)).toList();
-  }
-
   /** {@link #publish} with exactly the environment {@code env}, as a scheduler's {@code env -i} leaves it. */
   Digest publishExactly(Path cwd, Map<String, String> env, Capture how, String... program) throws IOException {
     String path = ProgramLocator.locate(program[0], env.get("PATH"), cwd.toString());
@@ -162,7 +152,7 @@ final class Site implements AutoCloseable {
       interpreter = ElfReader.read(Path.of(path)).interpreter().orElse(interpreter);
     }
     ClosureCapture.Options options = new ClosureCapture.Options(how.includes(), how.trace(),
-        traceExclude(), EnvFilter.defaults().with(List.of(), how.keepEnv()));
+        ClosureCapture.DEFAULT_TRACE_EXCLUDE, EnvFilter.defaults().with(List.of(), how.keepEnv()));
     Path scratch = Files.createTempDirectory(dir, "capture-");
     Manifest manifest = new ClosureCapture(HostResolver.forInterpreter(interpreter).resolver(),
         new StraceRecorder(straceToLog().toString(), TIMEOUT_SECONDS), scratch)
