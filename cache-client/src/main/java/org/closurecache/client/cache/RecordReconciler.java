@@ -102,7 +102,7 @@ final class RecordReconciler {
     }
     List<Digest> drop = new ArrayList<>();
     for (Digest d : indexed.keySet()) {
-      if (!manifestFiles.containsKey(d) && files.manifests().read(d).isEmpty()) {
+      if (!manifestFiles.containsKey(d) && !files.manifests().exists(d)) {
         drop.add(d);
       }
     }

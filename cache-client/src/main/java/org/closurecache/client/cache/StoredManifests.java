@@ -4,7 +4,6 @@ import org.closurecache.core.digest.Digest;
 import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.Manifest;
-import org.closurecache.core.manifest.ManifestCodec;
 import org.closurecache.core.sign.SignedManifest;
 import org.closurecache.store.index.IndexCorruptException;
 import org.closurecache.store.index.IndexDatabase;
@@ -25,12 +24,7 @@ final class StoredManifests {
   /** Parses and checks that the envelope holds the manifest named {@code expected}. */
   static Manifest parseNamed(Digest expected, byte[] envelope) throws JsonFormatException,
       DigestMismatchException {
-    Manifest m = parse(envelope);
-    Digest actual = ManifestCodec.digest(m);
-    if (!actual.equals(expected)) {
-      throw new DigestMismatchException("manifest in envelope", expected, actual);
-    }
-    return m;
+    return SignedManifest.storedManifest(expected, envelope);
   }
 
   /** Parses an envelope read back from the index; one that does not parse means damage. */

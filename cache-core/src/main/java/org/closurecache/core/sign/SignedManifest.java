@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.closurecache.core.digest.Digest;
+import org.closurecache.core.digest.DigestMismatchException;
 import org.closurecache.core.json.CanonicalJson;
 import org.closurecache.core.json.JsonFormatException;
 import org.closurecache.core.manifest.Manifest;
@@ -154,6 +155,22 @@ public final class SignedManifest {
       return streamed.get().manifest();
     }
     return ManifestCodec.fromJson(CanonicalJson.parse(envelope, MAX_BYTES, "stored signed manifest").get("manifest"));
+  }
+
+  /**
+   * As {@link #storedManifest(byte[])}, checking that the envelope holds the manifest named {@code
+   * expected}: a stored file or entry read back under its digest.
+   *
+   * @throws DigestMismatchException if it holds another manifest
+   */
+  public static Manifest storedManifest(Digest expected, byte[] envelope)
+      throws JsonFormatException, DigestMismatchException {
+    Manifest m = storedManifest(envelope);
+    Digest actual = ManifestCodec.digest(m);
+    if (!actual.equals(expected)) {
+      throw new DigestMismatchException("manifest in envelope", expected, actual);
+    }
+    return m;
   }
 
   /** The two members of an envelope read with a streaming parser. */

@@ -55,6 +55,11 @@ public final class ManifestFiles {
     }
   }
 
+  /** Whether the file is there, without reading it. */
+  public boolean exists(Digest manifest) {
+    return Files.isRegularFile(path(manifest), LinkOption.NOFOLLOW_LINKS);
+  }
+
   public void delete(Digest manifest) throws IOException {
     Path p = path(manifest);
     if (Files.deleteIfExists(p)) {
