@@ -83,7 +83,6 @@ public final class ObjectStore implements AutoCloseable {
   /** Read side: puts. Write side: reconcile, which deletes whatever is in tmp/. */
   private final ReentrantReadWriteLock putsVsReconcile = new ReentrantReadWriteLock();
   private final Reconciliation startupReconciliation;
-  private volatile RecordRepairs lastRecords = new RecordRepairs(0, 0, java.util.List.of(), 0);
 
   private ObjectStore(StoreLayout layout, StoreIndex index, long maxObjectSize, Clock clock, boolean reconcile)
       throws IOException {
@@ -239,9 +238,26 @@ public final class ObjectStore implements AutoCloseable {
     }
   }
 
-  /** What the last {@link #reconcile()} repaired in the manifest and tag records. */
-  RecordRepairs lastRecords() {
-    return lastRecords;
+  /** What {@link #check} found: every object re-hashed, every manifest and tag file compared. */
+  record Check(ObjectReconciliation objects, RecordRepairs records) {}
+
+  /**
+   * The full check fsck runs, in one pass: every object file re-hashed, every manifest and tag
+   * file compared with the index. With {@code repair}, {@code tmp/} is emptied, bad files go to
+   * quarantine and the index is made to agree; without, nothing changes. Waits for puts in flight.
+   */
+  Check check(boolean repair) throws IOException {
+    putsVsReconcile.writeLock().lock();
+    try {
+      if (repair) {
+        emptyTmp();
+      }
+      ObjectReconciliation objects =
+          ObjectReconciler.run(index.objects(), layout.quarantineDir(), StoredAt.MODIFICATION_TIME, true, repair);
+      return new Check(objects, new StoreRecords(files, index).run(true, repair));
+    } finally {
+      putsVsReconcile.writeLock().unlock();
+    }
   }
 
   StoreFiles files() {
@@ -301,7 +317,6 @@ public final class ObjectStore implements AutoCloseable {
       ObjectReconciliation r =
           ObjectReconciler.run(index.objects(), layout.quarantineDir(), StoredAt.MODIFICATION_TIME, false);
       RecordRepairs records = new StoreRecords(files, index).run(false, true);
-      lastRecords = records;
       return new Reconciliation(tempFiles, r.filesIndexed(), r.missingFiles().size(), r.quarantined(),
           records.manifestsRestored() + records.manifestsDropped() + records.damagedManifestFiles().size()
               + records.tagRevisionsFixed());

@@ -1,6 +1,5 @@
 package org.closurecache.server.store;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.closurecache.core.digest.Digest;
 
@@ -17,14 +16,6 @@ public record RecordRepairs(int manifestsRestored, int manifestsDropped, List<Di
     int tagRevisionsFixed) {
   public RecordRepairs {
     damagedManifestFiles = List.copyOf(damagedManifestFiles);
-  }
-
-  /** Both runs' findings together. */
-  RecordRepairs plus(RecordRepairs o) {
-    List<Digest> damaged = new ArrayList<>(damagedManifestFiles);
-    damaged.addAll(o.damagedManifestFiles);
-    return new RecordRepairs(manifestsRestored + o.manifestsRestored, manifestsDropped + o.manifestsDropped, damaged,
-        tagRevisionsFixed + o.tagRevisionsFixed);
   }
 
   public boolean clean() {

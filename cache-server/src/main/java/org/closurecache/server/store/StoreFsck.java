@@ -17,8 +17,6 @@ import org.closurecache.core.sign.SignedTag;
 import org.closurecache.core.sign.TrustedKeys;
 import org.closurecache.store.index.IndexDatabase;
 import org.closurecache.store.objects.ObjectReconciler;
-import org.closurecache.store.objects.ObjectReconciliation;
-import org.closurecache.store.objects.StoredAt;
 
 /**
  * {@code cache-server fsck}: checks a master's store that no server has open.
@@ -66,18 +64,12 @@ public final class StoreFsck {
       }
       oldIndex = IndexDatabase.setAside(layout.indexDir(), StoreIndex.spec(), clock.instant());
     }
-    try (ObjectStore store = ObjectStore.open(root, maxObjectSize, clock, repair)) {
-      ObjectReconciliation objects = ObjectReconciler.run(store.index().objects(), layout.quarantineDir(),
-          StoredAt.MODIFICATION_TIME, true, repair);
-      RecordRepairs records = new StoreRecords(store.files(), store.index()).run(true, repair);
-      if (repair) {
-        // What the repairing open found counts too: the report says what was wrong before.
-        ObjectStore.Reconciliation atOpen = store.startupReconciliation();
-        objects = new ObjectReconciliation(objects.objectsChecked(), objects.corrupt(), objects.missingFiles(),
-            objects.filesIndexed() + atOpen.filesIndexed(), objects.sizesFixed(), objects.quarantined() + atOpen.quarantined());
-        records = store.lastRecords().plus(records);
-      }
-      return new FsckReport(repair, objects, records, incompleteManifests(store), rejected, oldIndex, notRecovered);
+    // Opened without the reconciliation a server does at open: the check below is that pass,
+    // with re-hashing, and changes nothing unless asked to repair.
+    try (ObjectStore store = ObjectStore.open(root, maxObjectSize, clock, false)) {
+      ObjectStore.Check check = store.check(repair);
+      return new FsckReport(repair, check.objects(), check.records(), incompleteManifests(store), rejected, oldIndex,
+          notRecovered);
     }
   }
 
