@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
         "Exit status: 0 success, 1 the work failed (reason on stderr), 2 bad usage."},
     subcommands = {ClosureCommand.class, KeygenCommand.class, PublishCommand.class, PullCommand.class, WarmCommand.class,
         PinCommand.class, PinCommand.Unpin.class, LsCommand.class, FsckCommand.class, GcCommand.class,
-        ExportCommand.class, ImportCommand.class,
+        ExportCommand.class, ImportCommand.class, KitCommand.class,
         CommandLine.HelpCommand.class})
 public final class CacheClientMain {
   public static void main(String[] args) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.closurecache.client.master.MasterClient;
 import org.closurecache.client.master.MasterRefusedException;
 import org.closurecache.client.progress.Progress;
@@ -48,6 +49,15 @@ public final class Publisher {
   }
 
   public Result publish(Manifest manifest, Optional<String> tag, Progress progress) throws IOException {
+    return publish(manifest, Path::of, tag, progress);
+  }
+
+  /**
+   * Publishes a closure whose bytes are not all at their manifest paths on this host (the node
+   * kit's own files are staged elsewhere): {@code source} gives the local file for a path.
+   */
+  public Result publish(Manifest manifest, Function<String, Path> source, Optional<String> tag, Progress progress)
+      throws IOException {
     tag.ifPresent(TagRecord::requireValidName);
     // one local file per object: the closure names each digest at one or more real paths
     Map<Digest, Map.Entry<String, FileEntry>> sources = new LinkedHashMap<>();
@@ -62,11 +72,12 @@ public final class Publisher {
     try {
       List<Future<?>> uploads = new ArrayList<>();
       for (Digest d : missing) {
-        Map.Entry<String, FileEntry> source = sources.get(d);
+        Map.Entry<String, FileEntry> entry = sources.get(d);
+        Path file = source.apply(entry.getKey());
         uploads.add(pool.submit(() -> {
-          upload(d, source.getKey());
-          uploadedBytes.addAndGet(source.getValue().size());
-          progress.advance(1, source.getValue().size());
+          upload(d, file);
+          uploadedBytes.addAndGet(entry.getValue().size());
+          progress.advance(1, entry.getValue().size());
           return null;
         }));
       }
@@ -84,9 +95,9 @@ public final class Publisher {
     return new Result(envelope.manifestDigest(), sources.size(), missing.size(), uploadedBytes.get(), revision);
   }
 
-  private void upload(Digest digest, String path) throws IOException {
+  private void upload(Digest digest, Path path) throws IOException {
     try {
-      master.putObject(digest, Path.of(path));
+      master.putObject(digest, path);
     } catch (MasterRefusedException e) {
       if ("digest-mismatch".equals(e.code())) {
         throw new IOException(path + " changed since its closure was captured (it no longer hashes to "

@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The JDK can only fsync one file at a time, and one fsync per 4 KiB object caps a cold pull at
  * 1–3k objects/s; {@code syncfs(2)} flushes the whole filesystem in one call. The JDK has no
- * binding for it, so {@link #syncFileSystem} runs coreutils' {@code sync --file-system DIR}, which
- * is that system call. If the command is missing or fails, each file is {@link FileChannel#force
+ * binding for it, so {@link #syncFileSystem} runs {@code sync -f DIR}, which is that system call in
+ * coreutils ({@code -f} is {@code --file-system}) and in busybox (which has no long form), so a
+ * node with only busybox gets it too. If the command is missing or fails, each file is {@link FileChannel#force
  * forced} instead, and the command is not tried again in this JVM.
  *
  * <p>Cost to know about: syncfs also flushes whatever else is dirty on that filesystem (a job's
@@ -55,7 +56,7 @@ public final class Durability {
   private static boolean runSyncCommand(Path dir) throws IOException {
     Process p;
     try {
-      p = new ProcessBuilder(syncProgram(), "--file-system", dir.toString())
+      p = new ProcessBuilder(syncProgram(), "-f", dir.toString())
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .start();
@@ -66,7 +67,7 @@ public final class Durability {
     try {
       if (!p.waitFor(SYNC_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
         p.destroyForcibly();
-        throw new IOException("sync --file-system " + dir + " did not finish within "
+        throw new IOException("sync -f " + dir + " did not finish within "
             + SYNC_TIMEOUT_MINUTES + " minutes; is the filesystem healthy?");
       }
     } catch (InterruptedException e) {
@@ -74,7 +75,7 @@ public final class Durability {
       throw new InterruptedIOException("interrupted while syncing " + dir);
     }
     if (p.exitValue() != 0) {
-      // An old coreutils without --file-system, or a filesystem that refuses: fall back for good.
+      // An old coreutils or busybox without -f, or a filesystem that refuses: fall back for good.
       syncCommandUnusable = true;
       return false;
     }
