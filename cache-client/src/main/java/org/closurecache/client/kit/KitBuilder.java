@@ -320,7 +320,7 @@ public final class KitBuilder {
         + "CC_KIT_MODULES=" + String.join(",", MODULES) + "\n";
   }
 
-  private static void requirePlainJson(Manifest m) {
+  static void requirePlainJson(Manifest m) {
     byte[] bytes = ManifestCodec.toCanonicalBytes(m);
     for (int i = 0; i < bytes.length; i++) {
       if (bytes[i] == '\\') {
