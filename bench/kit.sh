@@ -3,7 +3,7 @@
 #   size      the kit on the wire and its jlinked runtime, against the closure of the full JDK 17
 #             the publishing host has (its home and libraries, published the same way)
 #   bootstrap deploy/node/bootstrap into an empty node (busybox wget + sha256sum, no JVM) against
-#             `cache-client pull` of the same kit closure on the full JDK; a second kit that
+#             `cache-client pull` of the same kit closure on the full JDK (medians of 3); a second kit that
 #             changed one file against the cold bootstrap
 #   start     `cache-client ls` and a warm `exec-shim run` of python3 from the kit in the
 #             busybox root against the same commands on the full JDK in a bwrap of the host root
@@ -79,11 +79,21 @@ jdk_mb=$(awk -v b="$jdk_wire" 'BEGIN { print b / 1e6 }')
 unit_row "kit on the wire" "$(awk -v b="$wire" 'BEGIN { print b / 1e6 }')" "$jdk_mb" MB "the JDK 17 closure (its home + libraries)"
 unit_row "kit runtime (jlink, 5 modules)" "$(awk -v b="$runtime" 'BEGIN { print b / 1e6 }')" "$jdk_mb" MB "the JDK 17 closure (its home + libraries)"
 
-# bootstrap, cold and incremental, against a pull of the same closure on the full JDK
-sync
-cold=$(seconds node sh /bootstrap --kit "$first" --master "$master")
-sync
-pull=$(seconds deploy/bin/cache-client pull --master "$master" --cache "$work/jdk-node" --trust "$work/publisher.pub" "$first")
+# bootstrap, cold and incremental, against a pull of the same closure on the full JDK; the cold
+# ones are the median of three runs into an empty node
+median3() {  # median3 A B C
+  printf '%s\n' "$@" | sort -n | sed -n 2p
+}
+colds=() pulls=()
+for _ in 1 2 3; do
+  rm -rf "$root/var/lib/closure-cache" "$work/jdk-node"
+  sync
+  colds+=("$(seconds node sh /bootstrap --kit "$first" --master "$master")")
+  sync
+  pulls+=("$(seconds deploy/bin/cache-client pull --master "$master" --cache "$work/jdk-node" --trust "$work/publisher.pub" "$first")")
+done
+cold=$(median3 "${colds[@]}")
+pull=$(median3 "${pulls[@]}")
 unit_row "bootstrap, cold (busybox, no JVM)" "$cold" "$pull" s "cache-client pull of the kit, full JDK"
 incremental=$(seconds node sh /bootstrap --kit "$second" --master "$master")
 unit_row "bootstrap, new kit (1 file changed)" "$incremental" "$cold" s "the cold bootstrap"
@@ -93,11 +103,11 @@ node /var/lib/closure-cache/bin/cache-client warm --pin "$python" >/dev/null 2>&
 host deploy/bin/cache-client ls --cache "$work/jdk-node" >/dev/null 2>&1 || true
 host deploy/bin/exec-shim run --master "$master" --trust "$work/publisher.pub" --cache "$work/jdk-node" "$python" >/dev/null 2>&1
 node /var/lib/closure-cache/bin/exec-shim run "$python" >/dev/null 2>&1
-ours=$(mean_ms 10 "env -i PATH=/bin bwrap --bind $root / --dev /dev --proc /proc --bind $root/tmp /tmp --cap-add ALL -- /var/lib/closure-cache/bin/cache-client ls")
-theirs=$(mean_ms 10 "env -i PATH=/usr/bin:/bin bwrap --bind / / --dev /dev --proc /proc --cap-add ALL -- $PWD/deploy/bin/cache-client ls --cache $work/jdk-node")
+ours=$(mean_ms 20 "env -i PATH=/bin bwrap --bind $root / --dev /dev --proc /proc --bind $root/tmp /tmp --cap-add ALL -- /var/lib/closure-cache/bin/cache-client ls")
+theirs=$(mean_ms 20 "env -i PATH=/usr/bin:/bin bwrap --bind / / --dev /dev --proc /proc --cap-add ALL -- $PWD/deploy/bin/cache-client ls --cache $work/jdk-node")
 row "cache-client ls (start-up), kit" "$ours" "$theirs" "the same on the full JDK"
-ours=$(mean_ms 10 "env -i PATH=/bin bwrap --bind $root / --dev /dev --proc /proc --bind $root/tmp /tmp --cap-add ALL -- /var/lib/closure-cache/bin/exec-shim run $python")
-theirs=$(mean_ms 10 "env -i PATH=/usr/bin:/bin bwrap --bind / / --dev /dev --proc /proc --cap-add ALL -- $PWD/deploy/bin/exec-shim run --master $master --trust $work/publisher.pub --cache $work/jdk-node $python")
+ours=$(mean_ms 20 "env -i PATH=/bin bwrap --bind $root / --dev /dev --proc /proc --bind $root/tmp /tmp --cap-add ALL -- /var/lib/closure-cache/bin/exec-shim run $python")
+theirs=$(mean_ms 20 "env -i PATH=/usr/bin:/bin bwrap --bind / / --dev /dev --proc /proc --cap-add ALL -- $PWD/deploy/bin/exec-shim run --master $master --trust $work/publisher.pub --cache $work/jdk-node $python")
 row "exec-shim run python (warm), kit" "$ours" "$theirs" "the same on the full JDK"
 
 # memory: a cold pull of the JDK closure (~280 MB), second runs (class archives made)
