@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.closurecache.client.capture.ClosureReport;
 import org.closurecache.core.capture.ClosureCapture;
+import org.closurecache.core.cli.Cli;
 import org.closurecache.core.manifest.ManifestCodec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,7 +27,7 @@ import picocli.CommandLine.Spec;
         "  cache-client closure --trace -- /usr/bin/python3 -c 'import ssl, sqlite3'",
         "  cache-client closure --trace --json -- /usr/bin/python3 - < job.py",
         "  cache-client closure --json --include /usr/lib/jvm/java-17-openjdk-amd64/lib -- java -version"})
-final class ClosureCommand implements Callable<Integer> {
+final class ClosureCommand implements Callable<Integer>, Cli.ProgramArguments {
   @Spec CommandSpec spec;
 
   @Option(names = "--json", description = "Print the manifest (canonical JSON) instead of the table.")

@@ -46,9 +46,9 @@ final class KitCommand implements Callable<Integer> {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = {
-          "Builds the node kit on this host and publishes it as an ordinary signed closure: makes a Java runtime with jlink from --jdk holding only the modules the node commands use, stages the node jars, RocksDB's native library, the launch scripts and the keys of --node-trust, adds bash and bubblewrap of this host with the ELF closure of every program and library in the kit, uploads what the master lacks, signs the manifest with --key and moves --tag to it.",
+          "Builds the node kit on this host and publishes it as an ordinary signed closure: makes a Java runtime with jlink from --jdk holding only the modules the node commands use, stages the node jar, RocksDB's native library, the launch scripts and the keys of --node-trust, adds bash and bubblewrap of this host with the ELF closure of every program and library in the kit, uploads what the master lacks, signs the manifest with --key and moves --tag to it.",
           "",
-          "Prints the kit's size, then its manifest digest (sha256:...) as the last line on stdout: give that digest to deploy/node/bootstrap on the nodes (a kernel command line or a DHCP option can carry it; it authenticates everything else)."},
+          "Reports the kit's size on stderr and prints its manifest digest (sha256:...) as the last line on stdout: give that digest to deploy/node/bootstrap on the nodes (a kernel command line or a DHCP option can carry it; it authenticates everything else)."},
       footer = {"", "Example:",
           "  kit=$(cache-client kit publish --master http://head:7070 --key publisher.key --token-file token)",
           "  # on a node with only busybox:",
@@ -62,7 +62,7 @@ final class KitCommand implements Callable<Integer> {
     @Option(names = "--tag", paramLabel = "NAME", defaultValue = "node-kit", description = "Move this tag to the kit (default ${DEFAULT-VALUE}).")
     String tag;
 
-    @Option(names = "--node-trust", paramLabel = "PUBKEY[,PUBKEY...]", split = ",",
+    @Option(names = "--node-trust", paramLabel = "PUBKEY", split = ",",
         description = "Public keys (.pub) whose signatures nodes accept after the bootstrap (default: the public half of --key).")
     List<Path> nodeTrust = new ArrayList<>();
 

@@ -10,6 +10,7 @@ import org.closurecache.client.progress.Progress;
 import org.closurecache.client.publish.Publisher;
 import org.closurecache.client.settings.ClientSettings;
 import org.closurecache.core.capture.ClosureCapture;
+import org.closurecache.core.cli.Cli;
 import org.closurecache.core.sign.Signer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
     footer = {"", "Example:",
         "  cache-client publish --master http://head:7070 --key publisher.key --token-file tokens --tag python \\",
         "      --trace -- /usr/bin/python3 -c 'import ssl, sqlite3'"})
-final class PublishCommand implements Callable<Integer> {
+final class PublishCommand implements Callable<Integer>, Cli.ProgramArguments {
   @Spec CommandSpec spec;
 
   @Option(names = "--key", required = true, paramLabel = "KEYFILE", description = "The publisher's private key (from keygen).")

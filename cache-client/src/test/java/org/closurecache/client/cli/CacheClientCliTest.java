@@ -47,6 +47,22 @@ class CacheClientCliTest {
   }
 
   @Test
+  void closure_withoutDoubleDash_leavesTheProgramsOptionsToTheProgram() throws Exception {
+    // --version and -h after PROGRAM are git's, not cache-client's: recorded, not obeyed
+    Run r = run("closure", "--json", "/usr/bin/git", "--version", "-h", "--json");
+    assertEquals(0, r.status(), r.err());
+    Manifest m = ManifestCodec.parse(r.out().strip().getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("/usr/bin/git", "--version", "-h", "--json"), m.launch().argv());
+  }
+
+  @Test
+  void subcommandVersion_printsTheBuildsVersion() {
+    Run r = run("publish", "-V");
+    assertEquals(0, r.status(), r.err());
+    assertTrue(r.out().startsWith("closure-cache "), r.out());
+  }
+
+  @Test
   void closureTrace_onPythonImports_findsWhatElfHeadersMiss() {
     Run plain = run("closure", "--", "/usr/bin/python3", "-c", "import ssl, sqlite3");
     Run traced = run("closure", "--trace", "--", "/usr/bin/python3", "-c", "import ssl, sqlite3");

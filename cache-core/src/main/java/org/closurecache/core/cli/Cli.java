@@ -3,6 +3,7 @@ package org.closurecache.core.cli;
 import java.io.PrintWriter;
 import org.closurecache.core.manifest.Ref;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Shared command-line conventions: a failure prints one line, {@code <command>: <reason>}, on
@@ -40,6 +41,8 @@ public final class Cli {
   public static int run(Object command, PrintWriter out, PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(command).setOut(out).setErr(err);
     cli.registerConverter(Ref.class, new RefConverter());  // after the subcommands: it reaches them all
+    inheritVersion(cli, cli.getCommandSpec());
+    stopAtProgram(cli);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter stderr = commandLine.getErr();
       String reason = describe(e);
@@ -61,5 +64,36 @@ public final class Cli {
       return 2;
     });
     return cli.execute(args);
+  }
+
+  /**
+   * A command that takes {@code PROGRAM [ARGS...]}: everything from the program on is the
+   * program's, so {@code publish python3 --version} records {@code --version} instead of printing
+   * closure-cache's.
+   */
+  public interface ProgramArguments {}
+
+  private static void stopAtProgram(CommandLine parent) {
+    for (CommandLine sub : parent.getSubcommands().values()) {
+      if (sub.getCommand() instanceof ProgramArguments) {
+        sub.setStopAtPositional(true);
+      }
+      stopAtProgram(sub);
+    }
+  }
+
+  /** {@code COMMAND SUB -V} prints what {@code COMMAND -V} does, where SUB names no version of its own. */
+  private static void inheritVersion(CommandLine parent, CommandSpec top) {
+    for (CommandLine sub : parent.getSubcommands().values()) {
+      CommandSpec spec = sub.getCommandSpec();
+      if (spec.versionProvider() == null && spec.version().length == 0) {
+        if (top.versionProvider() != null) {
+          spec.versionProvider(top.versionProvider());
+        } else {
+          spec.version(top.version());
+        }
+      }
+      inheritVersion(sub, top);
+    }
   }
 }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 class CliTest {
-  @Command(name = "tool", subcommands = Sub.class)
+  @Command(name = "tool", subcommands = {Sub.class, Prog.class}, version = "tool 1.2")
   static final class Top {}
 
   @Command(name = "sub", mixinStandardHelpOptions = true)
@@ -41,6 +41,21 @@ class CliTest {
     }
   }
 
+  @Command(name = "prog", mixinStandardHelpOptions = true)
+  static final class Prog implements Callable<Integer>, Cli.ProgramArguments {
+    static List<String> seen;
+    @Option(names = "--flag") boolean flag;
+    @Parameters(paramLabel = "PROGRAM") String program;
+    @Parameters(index = "1..*", paramLabel = "ARGS") List<String> args = List.of();
+
+    @Override
+    public Integer call() {
+      seen = new java.util.ArrayList<>(List.of(String.valueOf(flag), program));
+      seen.addAll(args);
+      return 0;
+    }
+  }
+
   record Run(int status, String out, String err) {
     List<String> errLines() {
       return err.lines().toList();
@@ -52,6 +67,21 @@ class CliTest {
     StringWriter err = new StringWriter();
     int status = Cli.run(new Top(), new PrintWriter(out, true), new PrintWriter(err, true), args);
     return new Run(status, out.toString(), err.toString());
+  }
+
+  @Test
+  void programArguments_endTheCommandsOptionsAtThePrograms() {
+    Run r = run("prog", "--flag", "/bin/x", "--version", "-h", "--flag");
+    assertEquals(0, r.status(), r.err());
+    assertEquals(List.of("true", "/bin/x", "--version", "-h", "--flag"), Prog.seen);
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void versionOfASubcommand_isTheTopCommands() {
+    Run r = run("sub", "-V");
+    assertEquals(0, r.status(), r.err());
+    assertEquals("tool 1.2\n", r.out());
   }
 
   @Test
